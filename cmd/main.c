@@ -1,0 +1,119 @@
+/*
+ * kubectl-kong_tls: entry point and dispatch table.
+ *
+ * Works as `kubectl kong-tls ...` (kubectl execs kubectl-kong_tls found on PATH,
+ * passing the arguments after the plugin name untouched) and when run directly.
+ * main() handles the few global flags, turns `help CMD` into `CMD --help`, runs the
+ * subcommand and checks that stdout was written completely: a manifest piped into
+ * `kubectl apply -f -` must not "succeed" after a short write.
+ */
+#include "cmd/cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct kt_cmd kt_cmd_init_ca, kt_cmd_issue, kt_cmd_inspect, kt_cmd_verify,
+	kt_cmd_ca_secret, kt_cmd_ca_configmap, kt_cmd_tls_secret, kt_cmd_attach, kt_cmd_detach,
+	kt_cmd_completion, kt_cmd_version, kt_cmd_complete;
+
+const struct kt_cmd *const kt_commands[] = {
+	&kt_cmd_init_ca,
+	&kt_cmd_issue,
+	&kt_cmd_inspect,
+	&kt_cmd_verify,
+	&kt_cmd_ca_secret,
+	&kt_cmd_ca_configmap,
+	&kt_cmd_tls_secret,
+	&kt_cmd_attach,
+	&kt_cmd_detach,
+	&kt_cmd_completion,
+	&kt_cmd_version,
+	&kt_cmd_complete,
+	NULL
+};
+
+const struct kt_cmd *kt_find_command(const char *name)
+{
+	const struct kt_cmd *const *c;
+
+	for (c = kt_commands; *c; c++)
+		if (!strcmp((*c)->name, name))
+			return *c;
+	return NULL;
+}
+
+static void main_help(FILE *out)
+{
+	const struct kt_cmd *const *c;
+
+	fputs("Usage: kubectl kong-tls COMMAND [flags]\n\n"
+	      "Build the certificates, Kubernetes objects and Service annotations that make Kong\n"
+	      "verify the TLS certificate of an upstream service, and check them as Kong would.\n\n"
+	      "Commands:\n", out);
+	for (c = kt_commands; *c; c++)
+		if ((*c)->name[0] != '_')
+			fprintf(out, "  %-14s%s\n", (*c)->name, (*c)->summary);
+	fputs("\nGlobal flags:\n"
+	      "  -h, --help    show this help, or a command's with 'help COMMAND'\n"
+	      "      --version print the version\n\n"
+	      "Exit codes:\n"
+	      "  0  success (verify: Kong would accept the upstream)\n"
+	      "  1  Kong would reject (verify), or input Kong/KIC would reject was refused\n"
+	      "  2  usage error\n"
+	      "  3  a file could not be read or written\n"
+	      "  4  malformed input (PEM, kubeconfig, JSON)\n"
+	      "  5  the Kubernetes API answered with an error\n"
+	      "  6  network or TLS failure (upstream, proxy, API server)\n"
+	      "  7  refusing to overwrite without --force\n"
+	      "  8  a named object or file does not exist\n"
+	      "  9  the object kept changing; try again\n"
+	      " 70  internal error\n\n"
+	      "Example, the whole guide in four commands:\n"
+	      "  kubectl kong-tls init-ca --host kong.example\n"
+	      "  kubectl kong-tls ca-secret root-ca --cert certs/root.crt\n"
+	      "  kubectl kong-tls attach svc/echo --ca root-ca --depth 1\n"
+	      "  kubectl kong-tls verify svc/echo --host kong.example --port-forward\n\n"
+	      "Run 'kubectl kong-tls COMMAND --help' for a command's flags and examples.\n", out);
+}
+
+static int finish(int rc)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		errorf("write error on standard output");
+		return rc ? rc : KT_EXIT_IO;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const struct kt_cmd *cmd;
+	char help_flag[] = "--help";
+	char *help_argv[3];
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		main_help(stdout);
+		return finish(argc < 2 ? KT_EXIT_USAGE : KT_EXIT_OK);
+	}
+	if (!strcmp(argv[1], "--version"))
+		return finish(kt_cmd_version.fn(1, argv + 1));
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			main_help(stdout);
+			return finish(KT_EXIT_OK);
+		}
+		cmd = kt_find_command(argv[2]);
+		if (!cmd)
+			return usagef(NULL, "unknown command '%s'", argv[2]);
+		help_argv[0] = argv[2];
+		help_argv[1] = help_flag;
+		help_argv[2] = NULL;
+		return finish(cmd->fn(2, help_argv));
+	}
+	if (argv[1][0] == '-')
+		return usagef(NULL, "unknown flag '%s' (flags go after the command)", argv[1]);
+	cmd = kt_find_command(argv[1]);
+	if (!cmd)
+		return usagef(NULL, "unknown command '%s'", argv[1]);
+	return finish(cmd->fn(argc - 1, argv + 1));
+}
