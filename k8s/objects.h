@@ -34,7 +34,6 @@
 #define K8S_ANNO_CA_CONFIGMAPS   "konghq.com/ca-certificates-configmaps"
 #define K8S_ANNO_HOST_HEADER     "konghq.com/host-header"
 #define K8S_DEFAULT_INGRESS_CLASS "kong"
-#define K8S_FIELD_MANAGER        "kubectl-kong-tls"
 #define K8S_GATEWAY_GROUP        "gateway.networking.k8s.io"
 #define K8S_POLICY_VERSION_KIC   "v1alpha3"
 #define K8S_MAX_DEPTH            64   /* Kong: tls_verify_depth between = { 0, 64 } */
