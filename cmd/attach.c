@@ -434,10 +434,7 @@ static int attach_policy(struct kt_kube *k, const struct attach *a)
 		goto out;
 	}
 	printf("backendtlspolicy.%s/%s %s%s\n", K8S_GATEWAY_GROUP, name,
-	       !existing ? "created"
-	       : (k8s_meta_resource_version(result) && k8s_meta_resource_version(existing) &&
-		  !strcmp(k8s_meta_resource_version(result), k8s_meta_resource_version(existing)))
-		       ? "unchanged" : "configured",
+	       kt_apply_verb(k, existing, result),
 	       a->dry_run == KT_DRY_SERVER ? " (server dry run)" : "");
 	if (a->depth < 0)
 		printf("  note: no options.tls-verify-depth: Kong sets no depth limit (OpenSSL's default of 100)\n");

@@ -50,8 +50,7 @@ const struct kt_cmd kt_cmd_ca_secret = {
 	.args = KT_COMP_NONE,
 };
 
-/* Read and judge the certificate; on success *pem is a clean single PEM block (re-encoded). */
-static int load_ca_cert(const char *path, char **pem, size_t *pem_len, char digest[65])
+int kt_load_ca_cert(const char *path, char **pem, size_t *pem_len, char digest[65])
 {
 	struct kt_err err = KT_ERR_INIT;
 	struct pki_caobj c;
@@ -232,13 +231,7 @@ int kt_ca_object_apply(struct kt_kube *k, const struct kt_ca_apply *a)
 		rc = kt_fail(&err);
 		goto out;
 	}
-	if (!existing)
-		verb = "created";
-	else if (k8s_meta_resource_version(result) && k8s_meta_resource_version(existing) &&
-		 !strcmp(k8s_meta_resource_version(result), k8s_meta_resource_version(existing)))
-		verb = "unchanged";
-	else
-		verb = "configured";
+	verb = kt_apply_verb(k, existing, result);
 	if (a->out != KT_OUT_NONE && result)
 		rc = kt_print_object(result, a->out);
 	else
@@ -310,7 +303,7 @@ int kt_ca_object_main(const struct kt_cmd *cmd, enum k8s_ca_kind kind, int argc,
 	}
 	if (a.ingress_class && kt_check_name(cmd, "ingress class", a.ingress_class))
 		return KT_EXIT_USAGE;
-	if ((rc = load_ca_cert(cert, &pem, &a.pem_len, digest)))
+	if ((rc = kt_load_ca_cert(cert, &pem, &a.pem_len, digest)))
 		return rc;
 	a.pem = pem;
 	a.digest = digest;

@@ -9,7 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "k8s/output.h"
+#include "pki/load.h"
 
 extern char **environ;
 
@@ -146,4 +149,93 @@ const char *kt_service_arg(const struct kt_cmd *cmd, const char *arg)
 		return NULL;
 	}
 	return kt_check_name(cmd, "service", name) ? NULL : name;
+}
+
+const char *kt_apply_verb(const struct kt_kube *k, const cJSON *before, const cJSON *after)
+{
+	const char *rv0 = k8s_meta_resource_version(before), *rv1 = k8s_meta_resource_version(after);
+
+	/* server-side apply answers 201 when it created the object */
+	if (k8s_client_get0_status(k->client)->http == 201)
+		return "created";
+	if (!before)
+		return "configured";
+	return rv0 && rv1 && !strcmp(rv0, rv1) ? "unchanged" : "configured";
+}
+
+/* ---- init-ca --apply ---- */
+
+int kt_init_apply_opt(const struct kt_cmd *cmd, int id, const char *arg, struct kt_init_apply *a)
+{
+	switch (id) {
+	case KT_OPT_APPLY:
+		a->enabled = 1;
+		return 1;
+	case KT_OPT_APPLY_CA_SECRET:
+	case KT_OPT_APPLY_CA_CONFIGMAP:
+		if (kt_check_name(cmd, id == KT_OPT_APPLY_CA_SECRET ? "secret" : "configmap", arg))
+			return -1;
+		if (a->ca_name && (a->kind == K8S_CA_SECRET) != (id == KT_OPT_APPLY_CA_SECRET)) {
+			usagef(cmd, "--ca-secret and --ca-configmap are exclusive: one CA object per certificate");
+			return -1;
+		}
+		a->kind = id == KT_OPT_APPLY_CA_SECRET ? K8S_CA_SECRET : K8S_CA_CONFIGMAP;
+		a->ca_name = arg;
+		return 1;
+	case KT_OPT_APPLY_TLS_SECRET:
+		if (kt_check_name(cmd, "secret", arg))
+			return -1;
+		a->tls_name = arg;
+		return 1;
+	default:
+		return kt_cluster_opt(cmd, id, arg, &a->co);
+	}
+}
+
+int kt_init_apply_check(const struct kt_cmd *cmd, const struct kt_init_apply *a, int have_leaf)
+{
+	if (!a->enabled && (a->ca_name || a->tls_name))
+		return usagef(cmd, "--ca-secret, --ca-configmap and --tls-secret need --apply");
+	if (a->enabled && a->tls_name && !have_leaf)
+		return usagef(cmd, "--tls-secret needs a leaf: drop --no-leaf");
+	return 0;
+}
+
+int kt_init_apply_run(const struct kt_init_apply *a, int force, const char *root_crt, const char *chain_crt,
+		      const char *leaf_key)
+{
+	struct kt_err err = KT_ERR_INIT;
+	struct kt_ca_apply ca = { 0 };
+	struct kt_kube k = { 0 };
+	char *pem = NULL, *chain = NULL, *key = NULL, digest[65];
+	size_t chain_len = 0, key_len = 0;
+	int rc;
+
+	if ((rc = kt_load_ca_cert(root_crt, &pem, &ca.pem_len, digest)))
+		return rc;
+	if (a->tls_name && (pki_read_file(chain_crt, &chain, &chain_len, &err) ||
+			    pki_read_file(leaf_key, &key, &key_len, &err))) {
+		rc = kt_fail(&err);
+		goto out;
+	}
+	if ((rc = kt_kube_open(&a->co, &k)))
+		goto out;
+	ca.kind = a->kind;
+	ca.name = a->ca_name ? a->ca_name : "root-ca";
+	ca.pem = pem;
+	ca.digest = digest;
+	ca.force = force;
+	/* CA object: 3 requests; the TLS Secret holds a brand-new leaf, so one apply: 4 in all */
+	if ((rc = kt_ca_object_apply(&k, &ca)))
+		goto out;
+	if (a->tls_name)
+		rc = kt_tls_secret_apply(&k, a->tls_name, chain, chain_len, key, key_len, force, 0, KT_DRY_NONE);
+out:
+	kt_kube_close(&k);
+	free(pem);
+	free(chain);
+	if (key)
+		OPENSSL_cleanse(key, key_len);
+	free(key);
+	return rc;
 }

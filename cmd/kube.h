@@ -85,8 +85,51 @@ struct kt_ca_apply {
 };
 int kt_ca_object_apply(struct kt_kube *k, const struct kt_ca_apply *a);
 
-/* tls-secret.c: write a kubernetes.io/tls Secret (checked by the caller). Prints the result line. */
+/*
+ * ca-secret.c: read and judge a CA certificate file with the CA-object engine; on success
+ * *pem is a clean single PEM block (malloc'd) and digest its SHA-256. Returns 0 or an exit
+ * code (error printed).
+ */
+int kt_load_ca_cert(const char *path, char **pem, size_t *pem_len, char digest[65]);
+
+/*
+ * tls-secret.c: write a kubernetes.io/tls Secret (checked by the caller). With check_existing,
+ * read it first and refuse different contents without force (2 requests); without, one
+ * server-side apply (init-ca --apply, whose files are new anyway). Prints the result line.
+ */
 int kt_tls_secret_apply(struct kt_kube *k, const char *name, const char *chain, size_t chain_len,
-			const char *key, size_t key_len, int force, enum kt_dry_run dry_run);
+			const char *key, size_t key_len, int force, int check_existing, enum kt_dry_run dry_run);
+
+/* "created" (the server answered 201) or "configured"/"unchanged" (resourceVersion kept). */
+const char *kt_apply_verb(const struct kt_kube *k, const cJSON *before, const cJSON *after);
+
+/* init-ca --apply: its flags, parsed by kt_init_apply_opt(), run by kt_init_apply_run(). */
+enum {
+	KT_OPT_APPLY = KT_OPT_FIRST + 200,
+	KT_OPT_APPLY_CA_SECRET,
+	KT_OPT_APPLY_CA_CONFIGMAP,
+	KT_OPT_APPLY_TLS_SECRET
+};
+#define KT_OPTS_INIT_APPLY \
+	{ "apply", 0, no_argument, KT_OPT_APPLY, NULL, "publish the root as a CA object (and the chain as a TLS Secret) in the cluster", KT_COMP_NONE, NULL }, \
+	{ "ca-secret", 0, required_argument, KT_OPT_APPLY_CA_SECRET, "NAME", "with --apply: the CA Secret's name (default root-ca)", KT_COMP_NONE, NULL }, \
+	{ "ca-configmap", 0, required_argument, KT_OPT_APPLY_CA_CONFIGMAP, "NAME", "with --apply: publish a CA ConfigMap instead of a Secret", KT_COMP_NONE, NULL }, \
+	{ "tls-secret", 0, required_argument, KT_OPT_APPLY_TLS_SECRET, "NAME", "with --apply: also the upstream's kubernetes.io/tls Secret (chain.crt + leaf.key)", KT_COMP_NONE, NULL }, \
+	KT_OPTS_CLUSTER
+
+struct kt_init_apply {
+	int enabled;
+	enum k8s_ca_kind kind;
+	const char *ca_name;         /* NULL: root-ca */
+	const char *tls_name;        /* NULL: no TLS Secret */
+	struct kt_cluster_opts co;
+};
+/* 1 if id was one of the --apply flags (or a cluster flag), 0 if not, -1 on a bad value (printed). */
+int kt_init_apply_opt(const struct kt_cmd *cmd, int id, const char *arg, struct kt_init_apply *a);
+/* Check the combination after parsing (e.g. --tls-secret with --no-leaf). 0 or an exit code (printed). */
+int kt_init_apply_check(const struct kt_cmd *cmd, const struct kt_init_apply *a, int have_leaf);
+/* Publish root_crt (and chain_crt + leaf_key when a->tls_name): at most 4 requests. 0 or an exit code. */
+int kt_init_apply_run(const struct kt_init_apply *a, int force, const char *root_crt, const char *chain_crt,
+		      const char *leaf_key);
 
 #endif

@@ -71,7 +71,7 @@ static int same_data(const cJSON *obj, const char *key, const char *value, size_
 }
 
 int kt_tls_secret_apply(struct kt_kube *k, const char *name, const char *chain, size_t chain_len,
-			const char *key, size_t key_len, int force, enum kt_dry_run dry_run)
+			const char *key, size_t key_len, int force, int check_existing, enum kt_dry_run dry_run)
 {
 	struct kt_err err = KT_ERR_INIT;
 	cJSON *obj = NULL, *existing = NULL, *result = NULL;
@@ -83,7 +83,7 @@ int kt_tls_secret_apply(struct kt_kube *k, const char *name, const char *chain, 
 
 	if (k8s_path(path, sizeof(path), "", "v1", k->ns, "secrets", name, &err))
 		return kt_fail(&err);
-	rc = k8s_get(k->client, path, &existing, &err);
+	rc = check_existing ? k8s_get(k->client, path, &existing, &err) : 0;
 	if (rc && rc != KT_E_NOTFOUND)
 		return kt_fail(&err);
 	if (existing) {
@@ -117,13 +117,7 @@ int kt_tls_secret_apply(struct kt_kube *k, const char *name, const char *chain, 
 		rc = kt_fail(&err);
 		goto out;
 	}
-	if (!existing)
-		verb = "created";
-	else if (k8s_meta_resource_version(result) && k8s_meta_resource_version(existing) &&
-		 !strcmp(k8s_meta_resource_version(result), k8s_meta_resource_version(existing)))
-		verb = "unchanged";
-	else
-		verb = "configured";
+	verb = kt_apply_verb(k, existing, result);
 	rc = printf("secret/%s %s%s\n", name, verb, dry_run == KT_DRY_SERVER ? " (server dry run)" : "") < 0
 		     ? KT_EXIT_IO : 0;
 out:
@@ -201,7 +195,7 @@ static int cmd_tls_secret(int argc, char **argv)
 	}
 	if ((rc = kt_kube_open(&co, &k)))
 		goto out;
-	rc = kt_tls_secret_apply(&k, name, chain_pem, chain_len, key_pem, key_len, force, dry);
+	rc = kt_tls_secret_apply(&k, name, chain_pem, chain_len, key_pem, key_len, force, 1, dry);
 	kt_kube_close(&k);
 out:
 	sk_X509_pop_free(chain, X509_free);
