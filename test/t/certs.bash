@@ -50,3 +50,28 @@ for k in sys.argv[2:]:
 print("" if v is None else (v if isinstance(v, str) else json.dumps(v, sort_keys=True)))
 PY
 }
+
+# kube_post PATH JSON: create an object through the raw API (no kubectl validation round trips).
+kube_post() {
+	emulator_curl -f -o /dev/null -X POST -H 'Content-Type: application/json' --data "$2" "$EMU_URL$1"
+}
+
+# make_service NAME ANNOTATIONS-JSON [LABELS-JSON]: a Service in namespace default.
+make_service() {
+	kube_post /api/v1/namespaces/default/services "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"$1\",\"annotations\":${2:-{\}},\"labels\":${3:-{\"app\":\"$1\"\}}},\"spec\":{\"ports\":[{\"name\":\"https\",\"port\":443,\"targetPort\":443}]}}"
+}
+
+# annotations NAME: the Service's annotations as sorted JSON.
+annotations() {
+	emulator_kubectl get service "$1" -o json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["metadata"].get("annotations",{}), sort_keys=True))'
+}
+
+# resource_version KIND NAME
+resource_version() {
+	emulator_kubectl get "$1" "$2" -o jsonpath='{.metadata.resourceVersion}'
+}
+
+# requests: the emulator's log without the control endpoints, "METHOD PATH STATUS" (query dropped).
+requests() {
+	emulator_requests | grep -v __emulator | sed -E 's/\?[^ ]*//'
+}
