@@ -97,7 +97,7 @@ static int b64_value(int c)
 	return -1;
 }
 
-int k8s_b64_decode(const char *in, struct k8s_blob *out)
+int k8s_blob_from_base64(const char *in, struct k8s_blob *out)
 {
 	size_t n = strlen(in), len = 0;
 	unsigned char *buf = malloc(n / 4 * 3 + 4);
@@ -137,7 +137,7 @@ bad:
 	return KT_E_PARSE;
 }
 
-char *k8s_b64_encode(const unsigned char *in, size_t len)
+char *k8s_blob_to_base64(const unsigned char *in, size_t len)
 {
 	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	char *out = malloc((len + 2) / 3 * 4 + 1), *p = out;
@@ -526,7 +526,7 @@ static int decode_data(const cJSON *stanza, const char *key, const char *what, c
 
 	if (!v)
 		return 0;
-	rc = k8s_b64_decode(v, out);
+	rc = k8s_blob_from_base64(v, out);
 	if (rc == KT_E_INTERNAL)
 		return kt_err_set(err, rc, "out of memory");
 	if (rc)

@@ -557,18 +557,18 @@ static void base64(void **state)
 	char *e;
 
 	(void)state;
-	assert_int_equal(k8s_b64_decode("aGVsbG8gd29ybGQ=", &b), 0);
+	assert_int_equal(k8s_blob_from_base64("aGVsbG8gd29ybGQ=", &b), 0);
 	assert_string_equal((char *)b.data, "hello world");
 	k8s_blob_free(&b);
-	assert_int_equal(k8s_b64_decode("aGVs\nbG8", &b), 0);
+	assert_int_equal(k8s_blob_from_base64("aGVs\nbG8", &b), 0);
 	assert_string_equal((char *)b.data, "hello");
 	k8s_blob_free(&b);
-	assert_int_equal(k8s_b64_decode("a", &b), KT_E_PARSE);
-	assert_int_equal(k8s_b64_decode("ab=c", &b), KT_E_PARSE);
-	e = k8s_b64_encode((const unsigned char *)"hello", 5);
+	assert_int_equal(k8s_blob_from_base64("a", &b), KT_E_PARSE);
+	assert_int_equal(k8s_blob_from_base64("ab=c", &b), KT_E_PARSE);
+	e = k8s_blob_to_base64((const unsigned char *)"hello", 5);
 	assert_string_equal(e, "aGVsbG8=");
 	free(e);
-	e = k8s_b64_encode((const unsigned char *)"hi!", 3);
+	e = k8s_blob_to_base64((const unsigned char *)"hi!", 3);
 	assert_string_equal(e, "aGkh");
 	free(e);
 }
