@@ -61,10 +61,16 @@ EOF
 	kp_write_ctrl
 }
 
-# A free TCP port on loopback (the kernel picks; the tiny race with nginx's bind is acceptable in tests).
-kp_free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+# Free TCP ports on loopback, one a line (the kernel picks; the tiny race with nginx's bind is
+# acceptable in tests). kp_free_ports N asks for N at once: starting python costs ~0.2 s.
+kp_free_ports() {
+	python3 -c '
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("127.0.0.1", 0))
+for s in socks: print(s.getsockname()[1])' "$1"
 }
+kp_free_port() { kp_free_ports 1; }
 
 kp_write_ctrl() {
 	cat >"$KP_DIR/conf.d/000-ctrl.conf" <<EOF
