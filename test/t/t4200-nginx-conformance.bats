@@ -152,6 +152,7 @@ teardown_file() {
 
 setup() {
 	kt_setup
+	"$KT" verify --help | grep -q -- '--address' || skip "verify --address is not built yet"
 	source "$BATS_TEST_DIRNAME/../nginx/kong-proxy.bash"
 	KP_DIR=$CONF_KP_DIR
 }
