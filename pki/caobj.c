@@ -191,8 +191,10 @@ int pki_caobj_check(const void *pem, size_t len, time_t at, struct pki_caobj *ou
 	out->pathlen = -1;
 	if (!at)
 		at = time(NULL);
-	if (!pem)
+	if (!pem || !len) {
+		pem = "";  /* memmem() and friends want a real pointer */
 		len = 0;
+	}
 	if (len > (size_t)1 << 30)
 		return kt_err_set(err, KT_E_PARSE, "CA certificate data is too large");
 
