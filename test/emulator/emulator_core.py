@@ -1425,6 +1425,8 @@ def prune_unknown(obj, schema, prefix, warnings):
     if schema == "*" or not isinstance(obj, dict):
         return
     for k in list(obj):
+        if not prefix and k in ("apiVersion", "kind", "metadata"):
+            continue
         if k not in schema:
             warnings.append("unknown field %s" % gostr(prefix + k))
             del obj[k]
@@ -2383,8 +2385,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command == "HEAD":
             body = b""
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._headers_buffer.append(b"\r\n")
+        self.wfile.write(b"".join(self._headers_buffer) + body)
+        self._headers_buffer = []
         self.wfile.flush()
         self.record(code)
         _ = emu
@@ -3605,7 +3608,7 @@ def apply_conflict_error(conflicts):
         for k, e, p in flat:
             if k not in seen:
                 seen.append(k)
-                parts.append("conflicts with %s" % print_manager(e))
+                parts.append("conflicts with %s:" % print_manager(e))
             parts.append("- %s" % path_string(p))
         msg = "Apply failed with %d conflicts: %s" % (len(flat), "\n".join(parts))
     return ApiError(409, "Conflict", msg, {"causes": causes})
@@ -3624,6 +3627,7 @@ class TLSServer(http.server.ThreadingHTTPServer):
 
     def finish_request(self, request, client_address):
         try:
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             request.settimeout(30)
             conn = self.ctx.wrap_socket(request, server_side=True)
             conn.settimeout(RequestHandler.timeout)
