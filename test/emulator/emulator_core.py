@@ -2486,6 +2486,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(float(rule.get("seconds", 1.0)))
             return False
         if action == "drop":
+            try:
+                self.user = self.authenticate()
+            except Exception:  # noqa: BLE001
+                self.user = None
             self.record(0)
             self.close_connection = True
             try:
