@@ -4,3 +4,9 @@
 set -eu
 KT=${KT:-$(cd "$(dirname "$0")/.." && pwd)/bin/kubectl-kong_tls}
 "$KT" version
+
+# The guide's "Create a certificate chain" step, in one command.
+demo_certs=$(mktemp -d "${TMPDIR:-/tmp}/kt-demo.XXXXXX")
+trap 'rm -rf "$demo_certs"' EXIT
+echo "\$ kubectl kong-tls init-ca --out $demo_certs/certs --host kong.example"
+"$KT" init-ca --out "$demo_certs/certs" --host kong.example
