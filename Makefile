@@ -25,8 +25,8 @@ ALL_LDFLAGS = $(LDFLAGS)
 # so the binary needs only the C library (STATIC_DEPS = that prefix; set by `make dist`).
 ifdef STATIC_DEPS
 KT_CFLAGS  := -I$(STATIC_DEPS)/include $(KT_CFLAGS)
-KT_LIBS    := $(STATIC_DEPS)/lib/libcurl.a $(STATIC_DEPS)/lib/libcjson.a -l:libyaml.a -l:libssl.a -l:libcrypto.a \
-              -ldl -lpthread
+KT_LIBS    := $(STATIC_DEPS)/lib/libcurl.a $(STATIC_DEPS)/lib/libcjson.a -L$(STATIC_DEPS)/lib \
+              -l:libyaml.a -l:libssl.a -l:libcrypto.a -ldl -lpthread
 endif
 
 ifdef SANITIZE
@@ -48,7 +48,7 @@ LIBK8S   := $(OBJDIR)/libk8s.a
 BIN      := $(O)/bin/kubectl-kong_tls
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(O)/bin/test/%)
 
-.PHONY: all test check check-unit check-shell check-boundaries install clean asan man completions dist
+.PHONY: all test check check-unit check-shell check-boundaries install clean asan man completions dist dist-%
 all: $(BIN)
 
 $(OBJDIR)/%.o: %.c
@@ -122,24 +122,34 @@ install: $(BIN) man completions
 	install -m 0644 $(SHARE)/completions/kubectl-kong_tls.fish \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/kubectl-kong_tls.fish
 
-# Release archive dist/kubectl-kong_tls_vX.Y.Z_linux_amd64.tar.gz with a binary that needs only
-# libc; fills its sha256 into krew-manifest.yaml. The static libraries are built once into
-# DIST_DEPS (packaging/build-deps.sh, from Debian source packages) and reused.
+# Release archives dist/kubectl-kong_tls_vX.Y.Z_linux_ARCH.tar.gz whose binary needs only libc,
+# for the host (amd64); `make dist DIST_ARCHS="amd64 arm64"` adds arm64 with the cross compiler
+# (gcc-aarch64-linux-gnu libc6-dev-arm64-cross; its OpenSSL build takes long on 2 cores).
+# Fills their sha256 into krew-manifest.yaml and checks it. The static libraries are built once
+# into DIST_DEPS (packaging/build-deps.sh, from Debian source packages) and reused.
 DIST_DEPS     ?= build-dist/deps
 DIST_OUT      ?= dist
 KREW_MANIFEST ?= krew-manifest.yaml
 DIST_OS       := linux
-DIST_ARCH     := $(patsubst x86_64,amd64,$(patsubst aarch64,arm64,$(shell uname -m)))
-DIST_ARCHIVE   = $(DIST_OUT)/kubectl-kong_tls_v$(VERSION)_$(DIST_OS)_$(DIST_ARCH).tar.gz
-dist:
-	bash packaging/build-deps.sh $(DIST_DEPS)
-	$(MAKE) O=build-dist STATIC_DEPS=$(abspath $(DIST_DEPS))/prefix CFLAGS='-O2' SANITIZE= \
-		build-dist/bin/kubectl-kong_tls build-dist/share/man/kubectl-kong_tls.1 completions
-	bash packaging/make-dist.sh build-dist $(VERSION) $(DIST_OS) $(DIST_ARCH) $(DIST_OUT)
-	python3 packaging/krew-manifest.py update $(KREW_MANIFEST) --version v$(VERSION) \
-		--platform $(DIST_OS)/$(DIST_ARCH) --sha256 "$$(cut -d' ' -f1 $(DIST_ARCHIVE).sha256)"
+DIST_HOST     := $(patsubst x86_64,amd64,$(patsubst aarch64,arm64,$(shell uname -m)))
+DIST_ARCHS    ?= $(DIST_HOST)
+CROSS_arm64   := aarch64-linux-gnu-
+dist_archive   = $(DIST_OUT)/kubectl-kong_tls_v$(VERSION)_$(DIST_OS)_$(1).tar.gz
+
+dist: $(DIST_ARCHS:%=dist-%)
 	python3 packaging/krew-manifest.py check $(KREW_MANIFEST) --index-file plugins/kong-tls.yaml \
-		--archive $(DIST_OS)/$(DIST_ARCH)=$(DIST_ARCHIVE)
+		$(foreach a,$(DIST_ARCHS),--archive $(DIST_OS)/$(a)=$(call dist_archive,$(a)))
+
+# The man page and completion scripts are the same for every architecture: made by the host build.
+dist-%: man completions
+	bash packaging/build-deps.sh $(DIST_DEPS) $*
+	$(MAKE) O=build-dist/$* STATIC_DEPS=$(abspath $(DIST_DEPS))/prefix$(if $(CROSS_$*),-$*) \
+		CC=$(CROSS_$*)$(if $(CROSS_$*),gcc,$(CC)) PKG_CONFIG=false CFLAGS='-O2' SANITIZE= \
+		build-dist/$*/bin/kubectl-kong_tls
+	bash packaging/make-dist.sh build-dist/$*/bin/kubectl-kong_tls $(SHARE) $(VERSION) $(DIST_OS) $* $(DIST_OUT) \
+		$(CROSS_$*)strip
+	python3 packaging/krew-manifest.py update $(KREW_MANIFEST) --version v$(VERSION) \
+		--platform $(DIST_OS)/$* --sha256 "$$(cut -d' ' -f1 $(call dist_archive,$*).sha256)"
 
 clean:
 	rm -rf $(O)/obj $(O)/bin build-* dist

@@ -64,6 +64,24 @@ static void roff(const char *s, FILE *out)
 	}
 }
 
+/* One line of roff (a macro argument): newlines and runs of blanks become one space. */
+static void roff_line(const char *s, FILE *out)
+{
+	char buf[1024];
+	size_t n = 0;
+
+	for (; s && *s && n + 1 < sizeof(buf); s++) {
+		if (*s == '\n' || *s == '\t' || *s == ' ') {
+			if (n && buf[n - 1] != ' ')
+				buf[n++] = ' ';
+		} else if (*s != '"') {
+			buf[n++] = *s;
+		}
+	}
+	buf[n] = '\0';
+	roff(buf, out);
+}
+
 static void man_opt(const struct kt_opt *o, FILE *out)
 {
 	fputs(".TP\n", out);
@@ -87,7 +105,7 @@ static void man_command(const struct kt_cmd *cmd, FILE *out)
 	const struct kt_opt *o;
 
 	fputs(".SS \"", out);
-	roff(cmd->usage, out);
+	roff_line(cmd->usage, out);
 	fputs("\"\n", out);
 	roff(cmd->summary, out);
 	fputs(".\n", out);
