@@ -961,6 +961,16 @@ static int cmd_verify(int argc, char **argv)
 			warnf("CA file '%s' is not valid yet: Kong and KIC accept it, but TLS fails with error 9 until %s",
 			      in.cas[i].source, "its Not Before time");
 	}
+	for (i = 0; i < in.n_cas; i++) {
+		int j;
+
+		for (j = i + 1; j < in.n_cas; j++)
+			if (in.cas[i].obj.cert && in.cas[j].obj.cert &&
+			    !strcmp(in.cas[i].obj.digest, in.cas[j].obj.digest))
+				warnf("CA files '%s' and '%s' hold the same certificate: Kong's cert_digest is unique, "
+				      "so a second CA object with it is refused; create one object and reference it",
+				      in.cas[i].source, in.cas[j].source);
+	}
 	if (opts.json) {
 		if (report_json(&in, &verdict, accepted)) {
 			kt_err_set(&err, KT_E_INTERNAL, "out of memory building the JSON report");

@@ -648,6 +648,12 @@ static int api_error(struct k8s_client *c, const char *method, const char *path,
 	long code = c->status.http;
 	enum kt_status kc = code == 404 ? KT_E_NOTFOUND : code == 409 ? KT_E_CONFLICT : KT_E_API;
 	cJSON *st = c->body.len ? cJSON_ParseWithLength(c->body.data, c->body.len) : NULL;
+
+	/* "404 page not found" parses as the number 404: only an object can be a Status. */
+	if (st && !cJSON_IsObject(st)) {
+		cJSON_Delete(st);
+		st = NULL;
+	}
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(st, "kind");
 	const char *msg = NULL;
 
@@ -727,12 +733,13 @@ static int k8s_request_accept(struct k8s_client *c, const char *method, const ch
 	if (asprintf(&url, "%s%s", c->base, path) < 0)
 		return kt_err_set(err, KT_E_INTERNAL, "out of memory");
 
+	/* Before the first attempt only: one request never runs the plugin twice unasked. */
+	if ((rc = refresh_exec(c, 0, err)))
+		goto out;
 	for (attempt = 1;; attempt++) {
 		struct curl_slist *headers;
 		long t0, code = 0, conns = 0, wait = -1;
 
-		if ((rc = refresh_exec(c, 0, err)))
-			goto out;
 		headers = build_headers(c, accept, content_type, body != NULL);
 		if (!headers) {
 			rc = kt_err_set(err, KT_E_INTERNAL, "out of memory");
@@ -753,6 +760,12 @@ static int k8s_request_accept(struct k8s_client *c, const char *method, const ch
 			curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
 			curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, is_method(method, "GET") ? NULL : method);
 		}
+		/*
+		 * libcurl silently re-sends a request whose reused connection died before any
+		 * answer byte; harmless for a repeatable request, wrong for a POST the server
+		 * may have processed. So a non-repeatable write gets a connection of its own.
+		 */
+		curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT, (long)(!safe && body != NULL));
 		t0 = now_ms();
 		cc = curl_easy_perform(c->curl);
 		curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
@@ -903,7 +916,9 @@ int k8s_list(struct k8s_client *c, const char *path, const char *label_selector,
 		return kt_err_set(err, KT_E_INTERNAL, "out of memory");
 	snprintf(limit, sizeof(limit), "%d", PAGE_LIMIT);
 	do {
-		char *p = with_query(c, path, "labelSelector", label_selector, "limit", limit,
+		/* A caller's own limit= (a smaller page) is kept. */
+		char *p = with_query(c, path, "labelSelector", label_selector,
+				     "limit", strstr(path, "limit=") ? NULL : limit,
 				     "continue", cont, (const char *)NULL);
 		cJSON *page = NULL, *list, *it;
 		const cJSON *next;

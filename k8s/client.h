@@ -16,7 +16,9 @@
  * at 30 s), but only for requests that are safe to repeat: GET, DELETE, merge patches,
  * server-side apply, and writes flagged K8S_REQ_RETRY_SAFE (e.g. a PUT or JSON patch
  * with a resourceVersion precondition). Any other write (a POST) is retried only when
- * the server provably did not process it: 429, 503, or a refused connection. A timeout
+ * the server provably did not process it: 429, 503, or a refused connection (and it goes
+ * on a fresh connection, because libcurl re-sends a request whose reused connection dies
+ * before the answer). A timeout
  * (--request-timeout) is never retried. A 401 with exec credentials re-runs the plugin
  * once and repeats the request (a 401 is rejected before anything happens).
  *
@@ -81,7 +83,8 @@ int k8s_request(struct k8s_client *c, const char *method, const char *path_and_q
 int k8s_get(struct k8s_client *c, const char *path, cJSON **out, struct kt_err *err);
 
 /*
- * GET a collection, following `continue` across pages (limit=500). label_selector may be
+ * GET a collection, following `continue` across pages (limit=500 unless path has a
+ * limit=). label_selector may be
  * NULL. *items gets a new cJSON array of every item (the caller deletes it).
  */
 int k8s_list(struct k8s_client *c, const char *path, const char *label_selector,

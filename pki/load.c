@@ -15,6 +15,15 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+/* strerror() text in our message style: lowercase first letter ("input/output error") */
+static const char *reason_of(int e, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", strerror(e));
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
+
 const char *pki_load_display_name(const char *path)
 {
 	return strcmp(path, "-") ? path : "standard input";
@@ -50,11 +59,12 @@ static int read_fd(int fd, const char *name, char **data, size_t *len, struct kt
 			continue;
 		if (r < 0) {
 			int e = errno;
+			char why[128];
 
 			free(buf);
 			if (e == EISDIR)
 				return kt_err_set(err, KT_E_IO, "cannot read '%s': is a directory", name);
-			return kt_err_set(err, KT_E_IO, "cannot read '%s': %s", name, strerror(e));
+			return kt_err_set(err, KT_E_IO, "cannot read '%s': %s", name, reason_of(e, why, sizeof(why)));
 		}
 		if (r == 0)
 			break;
@@ -75,6 +85,7 @@ int pki_read_file(const char *path, char **data, size_t *len, struct kt_err *err
 {
 	const char *name = pki_load_display_name(path);
 	struct stat st;
+	char why[128];
 	int fd, rc;
 
 	*data = NULL;
@@ -89,7 +100,7 @@ int pki_read_file(const char *path, char **data, size_t *len, struct kt_err *err
 			return kt_err_set(err, KT_E_NOTFOUND, "cannot read '%s': no such file", name);
 		if (errno == EACCES)
 			return kt_err_set(err, KT_E_IO, "cannot read '%s': permission denied", name);
-		return kt_err_set(err, KT_E_IO, "cannot read '%s': %s", name, strerror(errno));
+		return kt_err_set(err, KT_E_IO, "cannot read '%s': %s", name, reason_of(errno, why, sizeof(why)));
 	}
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		close(fd);

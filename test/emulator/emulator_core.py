@@ -1425,6 +1425,8 @@ def prune_unknown(obj, schema, prefix, warnings):
     if schema == "*" or not isinstance(obj, dict):
         return
     for k in list(obj):
+        if not prefix and k in ("apiVersion", "kind", "metadata"):
+            continue
         if k not in schema:
             warnings.append("unknown field %s" % gostr(prefix + k))
             del obj[k]
@@ -2383,8 +2385,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command == "HEAD":
             body = b""
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._headers_buffer.append(b"\r\n")
+        self.wfile.write(b"".join(self._headers_buffer) + body)
+        self._headers_buffer = []
         self.wfile.flush()
         self.record(code)
         _ = emu
@@ -2483,6 +2486,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(float(rule.get("seconds", 1.0)))
             return False
         if action == "drop":
+            try:
+                self.user = self.authenticate()
+            except Exception:  # noqa: BLE001
+                self.user = None
             self.record(0)
             self.close_connection = True
             try:
@@ -2601,8 +2608,11 @@ class ApiMixin:
                                        "gitCommit": "0000000000000000000000000000000000000000",
                                        "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z",
                                        "goVersion": "go1.23.12", "compiler": "gc", "platform": "linux/amd64"})
+        if segs and segs[0] == "openapi":
+            return self.openapi(segs)
         if not segs:
-            paths = ["/api", "/api/v1", "/apis", "/apis/" + GW, "/healthz", "/livez", "/readyz", "/version"]
+            paths = ["/api", "/api/v1", "/apis", "/apis/" + GW, "/healthz", "/livez", "/openapi/v3", "/readyz",
+                     "/version"]
             return self.send_obj(200, {"paths": sorted(paths)})
         if segs[0] == "api":
             if len(segs) == 1:
@@ -2642,6 +2652,58 @@ class ApiMixin:
                 return self.send_obj(200, self.resource_list(group, version))
             return self.resource_request(method, group, version, segs[3:], json_404=False)
         raise not_found_text()
+
+    def gv_list(self):
+        out = [("", "v1")]
+        for g in self.groups():
+            out += [(g, v) for v in self.group_versions(g)]
+        return out
+
+    def openapi(self, segs):
+        """OpenAPI v3, only as far as kubectl needs it: the root index and, per group-version, the operations
+        with their x-kubernetes-group-version-kind and query parameters (kubectl checks that PATCH takes
+        fieldValidation before it lets the server validate). Schemas are not served."""
+        if segs[1:2] != ["v3"]:
+            raise not_found_text()
+        if len(segs) == 2:
+            paths = {}
+            for g, v in self.gv_list():
+                key = ("apis/%s/%s" % (g, v)) if g else "api/v1"
+                paths[key] = {"serverRelativeURL": "/openapi/v3/%s?hash=%s" % (key, "0" * 128)}
+            return self.send_obj(200, {"paths": paths})
+        want = "/".join(segs[2:])
+        for g, v in self.gv_list():
+            key = ("apis/%s/%s" % (g, v)) if g else "api/v1"
+            if key == want:
+                return self.send_obj(200, self.openapi_doc(g, v))
+        raise not_found_text()
+
+    def openapi_doc(self, group, version):
+        def param(name):
+            return {"name": name, "in": "query", "description": name, "schema": {"type": "string",
+                                                                                   "uniqueItems": True}}
+        write = [param("dryRun"), param("fieldManager"), param("fieldValidation")]
+        paths = {}
+        prefix = ("/apis/%s/%s" % (group, version)) if group else "/api/v1"
+        for r in self.server.emu.resources:
+            if r.group != group or version not in r.versions:
+                continue
+            gvk = {"group": group, "version": version, "kind": r.kind}
+
+            def op(action, params):
+                return {"tags": [r.resource], "operationId": action + r.kind, "parameters": params,
+                        "responses": {"200": {"description": "OK"}}, "x-kubernetes-action": action,
+                        "x-kubernetes-group-version-kind": gvk}
+            coll = prefix + ("/namespaces/{namespace}/" if r.namespaced else "/") + r.resource
+            item = coll + "/{name}"
+            paths[coll] = {"get": op("list", [param("labelSelector"), param("fieldSelector"), param("limit"),
+                                              param("continue")]),
+                           "post": op("post", write)}
+            paths[item] = {"get": op("get", []), "put": op("put", write),
+                           "patch": op("patch", write + [param("force")]),
+                           "delete": op("delete", [param("dryRun")])}
+        return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.32.13"}, "paths": paths,
+                "components": {"schemas": {}}}
 
     def groups(self):
         out = []
@@ -3605,7 +3667,7 @@ def apply_conflict_error(conflicts):
         for k, e, p in flat:
             if k not in seen:
                 seen.append(k)
-                parts.append("conflicts with %s" % print_manager(e))
+                parts.append("conflicts with %s:" % print_manager(e))
             parts.append("- %s" % path_string(p))
         msg = "Apply failed with %d conflicts: %s" % (len(flat), "\n".join(parts))
     return ApiError(409, "Conflict", msg, {"causes": causes})
@@ -3624,6 +3686,7 @@ class TLSServer(http.server.ThreadingHTTPServer):
 
     def finish_request(self, request, client_address):
         try:
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             request.settimeout(30)
             conn = self.ctx.wrap_socket(request, server_side=True)
             conn.settimeout(RequestHandler.timeout)

@@ -89,3 +89,138 @@ k() { kubectl --kubeconfig "$EMU_DIR/kubeconfig" "$@"; }
 	assert_exit 1
 	assert_contains 'configmaps "gone" not found'
 }
+
+@test "emulator: kubectl patch --type merge, json (with a failing test op) and strategic (Service ports by port)" {
+	k create service clusterip echo --tcp=443:8443 >/dev/null
+	run k patch svc echo --type=merge -p '{"metadata":{"annotations":{"konghq.com/protocol":"https"}}}'
+	assert_exit 0
+	run k patch svc echo --type=json -p '[{"op":"add","path":"/metadata/annotations/konghq.com~1tls-verify","value":"true"}]'
+	assert_exit 0
+	run k patch svc echo --type=json -p '[{"op":"test","path":"/metadata/annotations/konghq.com~1tls-verify","value":"false"},{"op":"remove","path":"/metadata/annotations"}]'
+	assert_exit 1
+	assert_contains "the server rejected our request due to an error in our request"
+	run k get svc echo -o jsonpath='{.metadata.annotations.konghq\.com/protocol} {.metadata.annotations.konghq\.com/tls-verify}'
+	[ "$output" = "https true" ]
+	run k patch svc echo -p '{"spec":{"ports":[{"name":"alt","port":8443,"targetPort":8443}]}}'
+	assert_exit 0
+	run k get svc echo -o jsonpath='{.spec.ports[*].port}'
+	[ "$output" = "8443 443" ]
+	run k patch svc echo -p '{"spec":{"ports":[{"port":8443,"$patch":"delete"}]}}'
+	assert_exit 0
+	run k get svc echo -o jsonpath='{.spec.ports[*].port}'
+	[ "$output" = "443" ]
+	run k patch svc echo --type=merge -p '{"spec":{"clusterIP":"10.96.99.99","clusterIPs":["10.96.99.99"]}}'
+	assert_exit 1
+	assert_contains 'may not change once set'
+}
+
+@test "emulator: kubectl apply --server-side, a conflict with another field manager, then --force-conflicts" {
+	cat >cm.yaml <<-'YAML'
+	apiVersion: v1
+	kind: ConfigMap
+	metadata:
+	  name: ssa
+	  labels:
+	    konghq.com/ca-cert: "true"
+	data:
+	  id: one
+	YAML
+	run k apply --server-side --field-manager=kubectl-kong-tls -f cm.yaml
+	assert_exit 0
+	assert_contains "configmap/ssa serverside-applied"
+	run k apply --server-side --field-manager=kubectl-kong-tls -f cm.yaml
+	assert_exit 0
+	sed 's/id: one/id: two/' cm.yaml >cm2.yaml
+	run k apply --server-side --field-manager=other-tool -f cm2.yaml
+	assert_exit 1
+	assert_contains 'Apply failed with 1 conflict: conflict with "kubectl-kong-tls": .data.id'
+	assert_contains "--force-conflicts"
+	run k get configmap ssa -o jsonpath='{.data.id}'
+	[ "$output" = "one" ]
+	run k apply --server-side --field-manager=other-tool --force-conflicts -f cm2.yaml
+	assert_exit 0
+	run k get configmap ssa -o jsonpath='{.data.id} {.metadata.managedFields[*].manager}'
+	[ "$output" = "two kubectl-kong-tls other-tool" ]
+	# the first manager still co-owns the label (same value), no longer the id
+	run k get configmap ssa -o jsonpath='{.metadata.managedFields[0].fieldsV1}'
+	assert_contains 'konghq.com/ca-cert'
+	case "$output" in *'f:id'*) false ;; esac
+}
+
+@test "emulator: --dry-run=server on create, annotate, apply and delete changes nothing" {
+	run k create secret generic dry --from-literal=a=b --dry-run=server -o jsonpath='{.metadata.name}'
+	assert_exit 0
+	[ "$output" = "dry" ]
+	run k get secret dry
+	assert_exit 1
+	k create configmap keep --from-literal=a=b >/dev/null
+	run k annotate configmap keep konghq.com/x=y --dry-run=server -o jsonpath='{.metadata.annotations.konghq\.com/x}'
+	assert_exit 0
+	[ "$output" = "y" ]
+	run k get configmap keep -o jsonpath='{.metadata.annotations}'
+	[ -z "$output" ]
+	run k delete configmap keep --dry-run=server
+	assert_exit 0
+	assert_contains "(server dry run)"
+	run k get configmap keep -o name
+	[ "$output" = "configmap/keep" ]
+	run grep -c '"dry_run": true' "$EMU_DIR/requests.log"
+	[ "$output" -ge 3 ]
+}
+
+@test "emulator: a bad token gets 401, the read-only user 403 with the real message, the client certificate works" {
+	run kubectl --kubeconfig "$EMU_DIR/kubeconfig" --token=not-a-token get secrets
+	assert_exit 1
+	assert_contains "You must be logged in to the server"
+	k create configmap ro-target --from-literal=a=b >/dev/null
+	run kubectl --kubeconfig "$EMU_DIR/kubeconfig-readonly" get configmap ro-target -o name
+	assert_exit 0
+	[ "$output" = "configmap/ro-target" ]
+	run kubectl --kubeconfig "$EMU_DIR/kubeconfig-readonly" annotate configmap ro-target a=b
+	assert_exit 1
+	assert_contains 'configmaps "ro-target" is forbidden: User "readonly" cannot patch resource "configmaps" in API group "" in the namespace "default"'
+	run kubectl --kubeconfig "$EMU_DIR/kubeconfig-readonly" create secret generic nope --from-literal=a=b
+	assert_exit 1
+	assert_contains 'secrets is forbidden: User "readonly" cannot create resource "secrets"'
+	run kubectl --kubeconfig "$EMU_DIR/kubeconfig-cert" auth whoami -o jsonpath='{.status.userInfo.username}'
+	assert_exit 0
+	[ "$output" = "cert-admin" ]
+	run kubectl --kubeconfig "$EMU_DIR/kubeconfig-cert" create secret generic by-cert --from-literal=a=b
+	assert_exit 0
+	# TLS is verified against the emulator's own CA: without it the handshake is refused
+	run curl -sS "$EMU_URL/api" -H "Authorization: Bearer $EMU_TOKEN"
+	[ "$status" -ne 0 ]
+	run curl -sS --cacert "$EMU_DIR/ca.crt" "$EMU_URL/api/v1/namespaces/default/secrets"
+	assert_contains '"reason":"Unauthorized"'
+	assert_contains '"code":401'
+}
+
+@test "emulator: BackendTLSPolicy v1alpha3 through kubectl create -f, get and a CEL-rule refusal" {
+	cat >btls.yaml <<-'YAML'
+	apiVersion: gateway.networking.k8s.io/v1alpha3
+	kind: BackendTLSPolicy
+	metadata:
+	  name: echo
+	spec:
+	  targetRefs:
+	  - group: ""
+	    kind: Service
+	    name: echo
+	  validation:
+	    caCertificateRefs:
+	    - group: ""
+	      kind: ConfigMap
+	      name: root-ca
+	    hostname: echo.example.com
+	YAML
+	run k create -f btls.yaml
+	assert_exit 0
+	run k get backendtlspolicy echo -o jsonpath='{.apiVersion} {.metadata.generation} {.spec.validation.hostname}'
+	[ "$output" = "gateway.networking.k8s.io/v1alpha3 1 echo.example.com" ]
+	run k patch backendtlspolicy echo --type=merge -p '{"spec":{"validation":{"wellKnownCACertificates":"System"}}}'
+	assert_exit 1
+	assert_contains "must not contain both CACertificateRefs and WellKnownCACertificates"
+	run k patch backendtlspolicy echo -p '{"metadata":{"labels":{"a":"b"}}}'
+	assert_exit 1
+	assert_contains "application/merge-patch+json"
+}

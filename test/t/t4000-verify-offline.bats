@@ -124,10 +124,21 @@ bad_input() {
 	bad_input 4 "'key.pem' contains a private key, not a certificate" --chain key.pem --ca-file "$ROOT"
 	bad_input 4 "'key.pem' contains a private key, not a certificate" --chain "$CHAIN" --ca-file key.pem
 	bad_input 4 "'trunc.pem' has a truncated or corrupt PEM block" --chain trunc.pem --ca-file "$ROOT"
+	if [ -r /proc/self/mem ]; then
+		# readable by open(), but read() fails: what an unreadable file looks like even to root
+		bad_input 3 "cannot read '/proc/self/mem': input/output error" --chain /proc/self/mem
+	fi
 	if [ "$(id -u)" -ne 0 ]; then
 		cp "$ROOT" noread.pem && chmod 000 noread.pem
 		bad_input 3 "cannot read 'noread.pem': permission denied" --chain "$CHAIN" --ca-file noread.pem
 	fi
+}
+
+@test "the same CA certificate twice: a warning about Kong's unique cert_digest" {
+	cp "$ROOT" copy.pem
+	run --separate-stderr "$KT" verify --chain "$CHAIN" --ca-file "$ROOT" --ca-file copy.pem
+	assert_exit 0
+	[[ $stderr == *"warning: CA files '$ROOT' and 'copy.pem' hold the same certificate"* ]]
 }
 
 @test "stdin as the chain" {
