@@ -10,5 +10,7 @@
 #include "pki/verify.h"   /* pki_judge: would Kong accept this chain? */
 #include "pki/caobj.h"    /* pki_caobj_check: is this a valid Kong/KIC CA object? */
 #include "pki/inspect.h"  /* what a certificate says, as data */
+#include "pki/gen.h"      /* keys (in parallel), host validation, serials, the X.509 profile */
+#include "pki/files.h"    /* all-or-nothing key/certificate file sets, key loading */
 
 #endif
