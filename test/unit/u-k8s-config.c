@@ -534,6 +534,46 @@ static void yaml_details(void **state)
 	assert_non_null(strstr(err.msg, "kubeconfig 'x' line 1: "));
 }
 
+/* Every prefix and many one-byte mutations of a real kubeconfig: an error or a tree, never a crash. */
+static void yaml_never_crashes(void **state)
+{
+	const char *base[] = { file_a, file_b };
+	static const char bytes[] = ":-[]{}&*!|>'\"%@`#,? \t\n\x01\xff";
+	size_t f, i, j;
+
+	(void)state;
+	for (f = 0; f < 2; f++) {
+		size_t n = strlen(base[f]);
+		char *buf = malloc(n + 1);
+
+		assert_non_null(buf);
+		for (i = 0; i <= n; i++) {
+			struct kt_err err = KT_ERR_INIT;
+			cJSON *j0 = NULL;
+			int rc = k8s_yaml_parse(base[f], i, "kubeconfig", "p", &j0, &err);
+
+			assert_true(rc == 0 || rc == KT_E_PARSE);
+			cJSON_Delete(j0);
+		}
+		for (i = 0; i < n; i += 3) {
+			for (j = 0; j < sizeof(bytes) - 1; j++) {
+				struct kt_err err = KT_ERR_INIT;
+				cJSON *j1 = NULL;
+				int rc;
+
+				memcpy(buf, base[f], n + 1);
+				buf[i] = bytes[j];
+				rc = k8s_yaml_parse(buf, n, "kubeconfig", "m", &j1, &err);
+				assert_true(rc == 0 || rc == KT_E_PARSE);
+				if (rc)
+					assert_non_null(strstr(err.msg, "kubeconfig 'm' line "));
+				cJSON_Delete(j1);
+			}
+		}
+		free(buf);
+	}
+}
+
 static void paths(void **state)
 {
 	struct kt_err err = KT_ERR_INIT;
@@ -587,6 +627,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(cluster_tls_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(in_cluster, setup, teardown),
 		cmocka_unit_test(yaml_details),
+		cmocka_unit_test(yaml_never_crashes),
 		cmocka_unit_test(paths),
 		cmocka_unit_test(base64),
 	};
