@@ -104,6 +104,39 @@ run_cells() {
 	run_cells 3
 }
 
+# edge_cell NAME CAFILE HOST EXPECTED-KONG-CODE: verify agrees with openssl verify, and with the value
+# spec §4.3 measured for Kong (so a silent change of openssl's behaviour is noticed too)
+edge_cell() {
+	local name=$1 cafile=$2 host=$3 want=$4 untrusted expected got
+	untrusted=$GEN/edge/$name-inters.pem
+	[ -s "$untrusted" ] || untrusted=-
+	expected=$(openssl_first "$cafile" "$untrusted" "$GEN/edge/$name-leaf.crt" -)
+	if [ "$expected" = OK ]; then
+		expected=$(openssl_first "$cafile" "$untrusted" "$GEN/edge/$name-leaf.crt" - "$host")
+		[ "$expected" = 62 ] && expected=HOST
+	fi
+	got=$(kt_code "$GEN/edge/$name-chain.pem" "$cafile" - "$host")
+	if [ "$got" != "$expected" ] || [ "$got" != "$want" ]; then
+		echo "edge $name host=$host: verify says $got, openssl verify $expected, expected $want"
+		return 1
+	fi
+}
+
+@test "edge cases: CA:FALSE intermediate, pathlen, EKU, served order, wildcard and IP names" {
+	local R=$GEN/root.crt fails=0
+	edge_cell noca "$R" good.example 79 || fails=$((fails + 1))
+	edge_cell pathlen "$R" good.example 25 || fails=$((fails + 1))
+	edge_cell client "$R" good.example 26 || fails=$((fails + 1))
+	edge_cell reversed "$R" good.example OK || fails=$((fails + 1))
+	edge_cell reversed "$GEN/edge/reversed-i1.crt" good.example 2 || fails=$((fails + 1))
+	edge_cell names "$R" a.wild.example OK || fails=$((fails + 1))
+	edge_cell names "$R" wild.example HOST || fails=$((fails + 1))
+	edge_cell names "$R" a.b.wild.example HOST || fails=$((fails + 1))
+	# nginx checks names with X509_check_host only: an IP never matches an IP SAN
+	edge_cell names "$R" 127.0.0.1 HOST || fails=$((fails + 1))
+	[ "$fails" -eq 0 ]
+}
+
 @test "matrix covered accept, hostname mismatch and errors 9, 10, 20, 22" {
 	[ -f "$BATS_FILE_TMPDIR/codes" ] || skip "the matrix tests did not run"
 	for c in OK HOST 9 10 20 22; do
