@@ -25,7 +25,7 @@ help_commands() {
 
 # The long flags `CMD --help` lists, one per line, sorted.
 help_flags() {
-	"$KT" "$1" --help | sed -nE 's/^  (-[[:alnum:]], |    )--([[:alnum:]-]+).*/--\2/p' | sort
+	"$KT" "$1" --help | sed -n '/^Flags:/,/^$/p' | sed -nE 's/^  (-[[:alnum:]], |    )--([[:alnum:]-]+).*/--\2/p' | sort
 }
 
 # Candidates without descriptions (and without the directive line), sorted.
@@ -96,7 +96,8 @@ directive() {
 @test "__complete: path flags ask the shell for files or directories" {
 	local c f n=0
 	for c in $(help_commands); do
-		for f in $("$KT" "$c" --help | sed -nE 's/^  (-[[:alnum:]], |    )--([[:alnum:]-]+) (FILE|PATH|DIR)\b.*/--\2:\3/p'); do
+		for f in $("$KT" "$c" --help | sed -n '/^Flags:/,/^$/p' |
+			sed -nE 's/^  (-[[:alnum:]], |    )--([[:alnum:]-]+) (FILE|DIR)\b.*/--\2:\3/p'); do
 			run "$KT" __complete "$c" "${f%:*}" ""
 			case ${f#*:} in
 			DIR) [ "$(directive)" = ":16" ] || { echo "$c ${f%:*}: $output"; return 1; } ;;
@@ -176,7 +177,7 @@ bash_complete() { # LINE -> prints COMPREPLY, one per line
 	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
 	local c f found=
 	for c in $(help_commands); do
-		f=$("$KT" "$c" --help | sed -nE 's/^  (-[[:alnum:]], |    )--([[:alnum:]-]+) FILE\b.*/--\2/p' | head -n1)
+		f=$("$KT" "$c" --help | sed -n '/^Flags:/,/^$/p' | sed -nE 's/^  (-[[:alnum:]], |    )--([[:alnum:]-]+) FILE\b.*/--\2/p' | head -n1)
 		[ -n "$f" ] && { found="$c $f"; break; }
 	done
 	[ -n "$found" ] || skip "no command has a FILE flag yet"
@@ -271,7 +272,7 @@ zsh_type() { # TEXT: clear the line and screen, type TEXT, press TAB
 	# a FILE flag gives kubectl's "default" directive, so the shell completes files
 	local c f
 	for c in $(help_commands); do
-		f=$("$KT" "$c" --help | sed -nE 's/^  (-[[:alnum:]], |    )--([[:alnum:]-]+) FILE\b.*/--\2/p' | head -n1)
+		f=$("$KT" "$c" --help | sed -n '/^Flags:/,/^$/p' | sed -nE 's/^  (-[[:alnum:]], |    )--([[:alnum:]-]+) FILE\b.*/--\2/p' | head -n1)
 		[ -n "$f" ] || continue
 		run --separate-stderr kubectl __complete kong-tls "$c" "$f" ""
 		[ "$(directive)" = ":0" ]

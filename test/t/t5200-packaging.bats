@@ -42,7 +42,7 @@ need_dist() {
 	local c f
 	for c in $("$KT" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }'); do
 		grep -q "^\.SS \"$(sed 's/-/\\\\-/g' <<<"$c")" kt.1 || { echo "no section for $c"; return 1; }
-		for f in $("$KT" "$c" --help | sed -nE 's/^  (-[[:alnum:]], |    )--([[:alnum:]-]+).*/\2/p'); do
+		for f in $("$KT" "$c" --help | sed -n '/^Flags:/,/^$/p' | sed -nE 's/^  (-[[:alnum:]], |    )--([[:alnum:]-]+).*/\2/p'); do
 			grep -qF -- "\\fB\\-\\-$(sed 's/-/\\-/g' <<<"$f")\\fR" kt.1 || { echo "$c --$f missing"; return 1; }
 		done
 	done
