@@ -3,11 +3,14 @@
  * intermediate CAs and a leaf server certificate, with chain.crt (leaf, then the
  * intermediates nearest first) ready for `kubectl create secret tls`.
  * All files are written or none: see pki/files.h.
+ * --apply then publishes root.crt as the CA Secret/ConfigMap and, with --tls-secret, chain.crt +
+ * leaf.key as the upstream's TLS Secret (cmd/kube.c, at most 4 requests).
  * Exit codes: 0 written, 2 usage, 3 directory not writable, 7 a file exists (no --force),
  * 70 internal (key generation failed).
  */
 #include "cmd/cmd.h"
 #include "cmd/certout.h"
+#include "cmd/kube.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +45,7 @@ static const struct kt_opt init_ca_opts[] = {
 	{ "days-leaf", 0, required_argument, OPT_DAYS_LEAF, "D", "leaf certificate validity in days (default 365)", KT_COMP_NONE, NULL },
 	{ "no-leaf", 0, no_argument, OPT_NO_LEAF, NULL, "create the CAs only: no leaf.* and no chain.crt (add leaves later with 'issue')", KT_COMP_NONE, NULL },
 	{ "force", 0, no_argument, OPT_FORCE, NULL, "replace existing files (still all or nothing)", KT_COMP_NONE, NULL },
+	KT_OPTS_INIT_APPLY,
 	KT_OPTS_HELP,
 	KT_OPT_END
 };
@@ -79,7 +83,9 @@ const struct kt_cmd kt_cmd_init_ca = {
 		"  # two intermediates (tls-verify-depth must then be at least 2), RSA like the guide\n"
 		"  kubectl kong-tls init-ca --intermediates 2 --key-type rsa:2048 --force\n"
 		"  # a root that signs leaves directly (tls-verify-depth 0 is then enough)\n"
-		"  kubectl kong-tls init-ca --intermediates 0",
+		"  kubectl kong-tls init-ca --intermediates 0\n"
+		"  # generate and publish: root-ca for Kong, goecho-tls for the upstream (at most 4 API requests)\n"
+		"  kubectl kong-tls init-ca --apply --ca-secret root-ca --tls-secret goecho-tls",
 };
 
 struct init_ca_args {
@@ -92,6 +98,7 @@ struct init_ca_args {
 	const char *inter_cn;
 	long days_root, days_inter, days_leaf;
 	int no_leaf, force;
+	struct kt_init_apply apply;
 };
 
 /* Parse argv into a; returns -1 to go on, or the exit code (help printed, or a usage error). */
@@ -154,11 +161,15 @@ static int parse_args(int argc, char **argv, struct init_ca_args *a)
 		case KT_OPT_ARG:
 			return usagef(cmd, "unexpected argument '%s'", arg);
 		default:
+			if (kt_init_apply_opt(cmd, c, arg, &a->apply) == 1)
+				break;
 			return KT_EXIT_USAGE;
 		}
 	}
 	if (a->no_leaf && a->nhosts)
 		return usagef(cmd, "--host names the leaf, and --no-leaf creates none");
+	if ((c = kt_init_apply_check(cmd, &a->apply, !a->no_leaf)))
+		return c;
 	if (!a->nhosts)
 		a->hosts[a->nhosts++] = "kong.example";
 	return -1;
@@ -317,6 +328,14 @@ static int cmd_init_ca(int argc, char **argv)
 			printf(" + %s", name);
 		}
 		printf(" (serve it with leaf.key; Kong trusts root.crt)\n");
+	}
+	if (a.apply.enabled) {
+		char root[4096], chain_path[4096], key[4096];
+
+		snprintf(root, sizeof(root), "%s/root.crt", a.out);
+		snprintf(chain_path, sizeof(chain_path), "%s/chain.crt", a.out);
+		snprintf(key, sizeof(key), "%s/leaf.key", a.out);
+		rc = kt_init_apply_run(&a.apply, a.force, root, chain_path, key);
 	}
 	goto out;
 fail:

@@ -10,16 +10,28 @@
  *   2. judge: pki_judge(), the one engine (pki/verify.h).
  *   3. report: one printer for text and one for JSON, whatever the source.
  *
+ * Sources: --chain FILE (offline), --address HOST:PORT (a live handshake, pki/handshake),
+ * svc/NAME (the cluster objects through k8s/svcview, checks 1-4, then the live
+ * handshake and a request through Kong's proxy, checks 5-6).
+ *
  * Exit codes: 0 Kong would accept; 1 Kong would reject (chain, hostname, or a CA
- * file Kong/KIC refuses as a CA object); 2 usage; 3 a file cannot be read;
- * 4 a file is not PEM certificates; 8 a file does not exist; 70 internal.
+ * file Kong/KIC refuses as a CA object; for svc/NAME: any failed check); 2 usage;
+ * 3 a file cannot be read; 4 a file is not PEM certificates; 5 API error;
+ * 6 the upstream or proxy cannot be reached or does not speak TLS; 8 a file does
+ * not exist; 70 internal.
  */
 #include "cmd/cmd.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
+
+#include "cmd/live.h"
+#include "k8s/k8s.h"
+#include "k8s/svcview.h"
+#include "pki/handshake.h"
 
 #include "pki/caobj.h"
 #include "pki/inspect.h"
@@ -31,6 +43,14 @@ enum {
 	OPT_CA_FILE,
 	OPT_HOSTNAME,
 	OPT_DEPTH,
+	OPT_ADDRESS,
+	OPT_TIMEOUT,
+	OPT_HOST,
+	OPT_PORT_FORWARD,
+	OPT_PROXY,
+	OPT_PATH,
+	OPT_EXPECT_BODY,
+	OPT_WARN_DAYS,
 	OPT_OUTPUT = KT_OPT_OUTPUT
 };
 
@@ -43,7 +63,23 @@ static const struct kt_opt verify_opts[] = {
 	  "the name Kong checks (the Host it sends upstream); not checked when absent", KT_COMP_NONE, NULL },
 	{ "depth", 0, required_argument, OPT_DEPTH, "N",
 	  "tls-verify-depth, 0..64: most intermediates allowed (absent: OpenSSL's 100)", KT_COMP_NONE, NULL },
+	{ "address", 0, required_argument, OPT_ADDRESS, "HOST:PORT",
+	  "handshake with the upstream there (SNI = the hostname Kong sends) and judge what it serves", KT_COMP_NONE, NULL },
+	{ "timeout", 0, required_argument, OPT_TIMEOUT, "DUR",
+	  "give up on the upstream, the proxy or port-forward after DUR (default 10s)", KT_COMP_NONE, NULL },
+	{ "host", 0, required_argument, OPT_HOST, "NAME",
+	  "svc/NAME: the Host header clients send (what Kong verifies under KIC's default preserve_host)", KT_COMP_NONE, NULL },
+	{ "port-forward", 0, no_argument, OPT_PORT_FORWARD, NULL,
+	  "svc/NAME: reach the upstream through 'kubectl port-forward' (run and cleaned up here)", KT_COMP_NONE, NULL },
+	{ "proxy", 0, required_argument, OPT_PROXY, "URL",
+	  "svc/NAME: also send a request through Kong's proxy at URL (e.g. http://127.0.0.1:8000)", KT_COMP_NONE, NULL },
+	{ "path", 0, required_argument, OPT_PATH, "PATH", "with --proxy: the path to request (default /)", KT_COMP_NONE, NULL },
+	{ "expect-body", 0, required_argument, OPT_EXPECT_BODY, "TEXT",
+	  "with --proxy: the answer must contain TEXT (e.g. 'Through HTTPS connection.')", KT_COMP_NONE, NULL },
+	{ "warn-days", 0, required_argument, OPT_WARN_DAYS, "N",
+	  "svc/NAME: warn when a CA certificate expires within N days (default 30)", KT_COMP_NONE, NULL },
 	KT_OPTS_OUTPUT("json"),
+	KT_OPTS_CLUSTER,
 	KT_OPTS_HELP,
 	KT_OPT_END
 };
@@ -54,7 +90,9 @@ const struct kt_cmd kt_cmd_verify = {
 	.name = "verify",
 	.fn = cmd_verify,
 	.opts = verify_opts,
-	.usage = "verify --chain FILE [--ca-file FILE]... [--hostname NAME] [--depth N] [-o json]",
+	.usage = "verify (--chain FILE | --address HOST:PORT) [--ca-file FILE]... [--hostname NAME] [--depth N] [-o json]\n"
+		 "       kubectl kong-tls verify svc/NAME [-n NS] [--host H] [--address HOST:PORT | --port-forward]\n"
+		 "                               [--proxy URL [--path P] [--expect-body TEXT]] [--warn-days N] [-o json]",
 	.summary = "predict whether Kong accepts an upstream's certificate chain",
 	.description =
 		"Judges the chain exactly as Kong's nginx/OpenSSL data plane does with tls-verify on:\n"
@@ -64,12 +102,28 @@ const struct kt_cmd kt_cmd_verify = {
 		"FIRST error OpenSSL raises. A plain nginx with proxy_ssl_verify on continues and logs\n"
 		"the last one; when that differs it is shown too, labelled. Each CA file must also pass\n"
 		"Kong's and KIC's CA-object rules (one certificate, CA:TRUE, not expired).\n\n"
-		"Exit codes: 0 Kong would accept, 1 Kong would reject, 2 usage error, 3 a file cannot\n"
-		"be read, 4 a file is not PEM certificates, 8 a file does not exist.",
+		"--address does the same with the chain a live upstream serves: it connects with SNI =\n"
+		"--hostname (none for an IP address, as nginx), without verifying, and judges the chain.\n\n"
+		"svc/NAME checks a Service as KIC and Kong will see it, one line per check, in order:\n"
+		"  1 the Service: annotations or a BackendTLSPolicy, protocol, tls-verify, depth\n"
+		"  2 each CA object: exists, label, id (UUID, unique), one CA:TRUE certificate, expiry\n"
+		"  3 KIC's view: Kong*Failed Warning events, the policy's Accepted condition\n"
+		"  4 the hostname Kong verifies: --host (KIC's default preserve_host), else host-header\n"
+		"  5 with --address or --port-forward: the live handshake, judged as above\n"
+		"  6 with --proxy: a request through Kong (502 = Kong rejected the upstream)\n"
+		"Colour on a terminal only, never with NO_COLOR. At most 6 API requests.\n\n"
+		"Exit codes: 0 Kong would accept, 1 Kong would reject (svc/NAME: a check failed),\n"
+		"2 usage error, 3 a file cannot be read, 4 a file is not PEM certificates, 5 API error,\n"
+		"6 the upstream, proxy or port-forward cannot be reached or does not speak TLS,\n"
+		"8 a file does not exist.",
 	.examples =
 		"  kubectl kong-tls verify --chain certs/chain.crt --ca-file certs/root.crt --hostname kong.example\n"
 		"  kubectl kong-tls verify --chain certs/chain.crt --ca-file certs/root.crt --depth 0\n"
-		"  kubectl kong-tls verify --chain chain.pem --ca-file a.crt --ca-file b.crt -o json",
+		"  kubectl kong-tls verify --chain chain.pem --ca-file a.crt --ca-file b.crt -o json\n"
+		"  kubectl kong-tls verify --address 10.0.0.7:443 --ca-file certs/root.crt --hostname kong.example --depth 1\n"
+		"  kubectl kong-tls verify svc/echo --host kong.example --port-forward\n"
+		"  kubectl kong-tls verify svc/echo -n demo --host kong.example --address 127.0.0.1:8443 \\\n"
+		"      --proxy http://127.0.0.1:8000 --path /echo --expect-body 'Through HTTPS connection.'",
 	.args = KT_COMP_NONE,
 };
 
@@ -84,6 +138,14 @@ struct verify_opts {
 	const char *hostname;
 	int depth;          /* -1: not set */
 	int json;
+	const char *address;
+	long timeout_ms;
+	const char *service;      /* svc/NAME mode */
+	const char *host;
+	int port_forward;
+	const char *proxy, *path, *expect_body;
+	long warn_days;
+	struct kt_cluster_opts co;
 };
 
 /* One CA object as the source holds it, with Kong's and KIC's judgement. */
@@ -155,12 +217,37 @@ static int add_ca_pem(struct verify_input *in, const char *source, const char *d
 
 static int gather_offline(const struct verify_opts *o, struct verify_input *in, struct kt_err *err)
 {
-	int i, rc;
+	int rc;
 
 	rc = pki_load_certs_file(o->chain, &in->served, err);
 	if (rc)
 		return rc;
 	snprintf(in->served_from, sizeof(in->served_from), "%s", pki_load_display_name(o->chain));
+	return KT_OK;
+}
+
+/* The chain a live upstream serves, fetched with Kong's SNI (spec §2.1). */
+static int gather_live(const char *address, const char *sni, long timeout_ms, struct verify_input *in,
+		       struct kt_err *err)
+{
+	struct pki_handshake *hs = NULL;
+	int rc;
+
+	rc = pki_handshake(address, sni, timeout_ms, &hs, err);
+	if (rc)
+		return rc;
+	in->served = hs->served;
+	hs->served = NULL;
+	snprintf(in->served_from, sizeof(in->served_from), "%s (%s, %s, %s%s%s)", address, hs->protocol, hs->cipher,
+		 hs->sni[0] ? "SNI " : "no SNI", hs->sni, hs->sni[0] ? "" : " for an IP address");
+	pki_handshake_free(hs);
+	return 0;
+}
+
+static int gather_cas(const struct verify_opts *o, struct verify_input *in, struct kt_err *err)
+{
+	int i, rc;
+
 	for (i = 0; i < o->n_ca_files; i++) {
 		char *data = NULL;
 		size_t len = 0;
@@ -284,15 +371,14 @@ static cJSON *names_json(STACK_OF(X509) *certs, int anchor_last)
 	return arr;
 }
 
-static int report_json(const struct verify_input *in, const struct pki_verdict *v, int accepted)
+static cJSON *build_json(const struct verify_input *in, const struct pki_verdict *v, int accepted)
 {
 	cJSON *root = cJSON_CreateObject(), *o, *arr;
 	char text[600], name[512];
-	char *out;
 	int i;
 
 	if (!root)
-		return -1;
+		return NULL;
 	cJSON_AddStringToObject(root, "verdict", accepted ? "accept" : "reject");
 	cJSON_AddBoolToObject(root, "accepted", accepted);
 
@@ -353,8 +439,13 @@ static int report_json(const struct verify_input *in, const struct pki_verdict *
 	cJSON_AddStringToObject(root, "served_from", in->served_from);
 	cJSON_AddItemToObject(root, "served", names_json(in->served, -1));
 	cJSON_AddItemToObject(root, "path", names_json(v->path, v->path_trusted));
+	return root;
+}
 
-	out = cJSON_Print(root);
+static int print_json(cJSON *root)
+{
+	char *out = root ? cJSON_Print(root) : NULL;
+
 	cJSON_Delete(root);
 	if (!out)
 		return -1;
@@ -363,17 +454,42 @@ static int report_json(const struct verify_input *in, const struct pki_verdict *
 	return 0;
 }
 
+static int report_json(const struct verify_input *in, const struct pki_verdict *v, int accepted)
+{
+	return print_json(build_json(in, v, accepted));
+}
+
 /* ---- the command ------------------------------------------------------------------ */
+
+static const char *service_arg(const char *arg)
+{
+	static const char *const prefixes[] = { "svc/", "service/", "services/" };
+	size_t i, n;
+
+	for (i = 0; i < 3; i++) {
+		n = strlen(prefixes[i]);
+		if (!strncmp(arg, prefixes[i], n) && arg[n] && !strchr(arg + n, '/'))
+			return arg + n;
+	}
+	return NULL;
+}
 
 static int parse_opts(int argc, char **argv, struct verify_opts *o)
 {
-	const char *arg;
+	const char *arg, *name;
 	long v;
-	int c;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
 	o->depth = -1;
+	o->timeout_ms = 10000;
+	o->warn_days = 30;
 	while ((c = kt_opt_next(&kt_cmd_verify, argc, argv, &arg)) != -1) {
+		r = kt_cluster_opt(&kt_cmd_verify, c, arg, &o->co);
+		if (r < 0)
+			return KT_EXIT_USAGE;
+		if (r > 0)
+			continue;
 		switch (c) {
 		case KT_OPT_HELP:
 			kt_help(&kt_cmd_verify, stdout);
@@ -398,20 +514,409 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
 				return KT_EXIT_USAGE;
 			o->depth = (int)v;
 			break;
+		case OPT_ADDRESS:
+			if (o->address)
+				return usagef(&kt_cmd_verify, "--address given twice ('%s', '%s')", o->address, arg);
+			o->address = arg;
+			break;
+		case OPT_TIMEOUT:
+			if (kt_opt_duration(&kt_cmd_verify, "timeout", arg, &o->timeout_ms))
+				return KT_EXIT_USAGE;
+			if (o->timeout_ms <= 0)
+				return usagef(&kt_cmd_verify, "--timeout must be more than 0");
+			break;
+		case OPT_HOST:
+			if (!*arg)
+				return usagef(&kt_cmd_verify, "--host needs a non-empty name");
+			o->host = arg;
+			break;
+		case OPT_PORT_FORWARD:
+			o->port_forward = 1;
+			break;
+		case OPT_PROXY:
+			o->proxy = arg;
+			break;
+		case OPT_PATH:
+			o->path = arg;
+			break;
+		case OPT_EXPECT_BODY:
+			o->expect_body = arg;
+			break;
+		case OPT_WARN_DAYS:
+			if (kt_opt_int(&kt_cmd_verify, "warn-days", arg, 0, 36500, &o->warn_days))
+				return KT_EXIT_USAGE;
+			break;
 		case OPT_OUTPUT:
 			if (strcmp(arg, "json"))
 				return usagef(&kt_cmd_verify, "unknown output format '%s': expected json", arg);
 			o->json = 1;
 			break;
 		case KT_OPT_ARG:
-			return usagef(&kt_cmd_verify, "unexpected argument '%s'", arg);
+			name = service_arg(arg);
+			if (!name)
+				return usagef(&kt_cmd_verify, "unexpected argument '%s'", arg);
+			if (o->service)
+				return usagef(&kt_cmd_verify, "one Service at a time ('%s', then '%s')", o->service, arg);
+			o->service = name;
+			break;
 		default:
 			return KT_EXIT_USAGE;
 		}
 	}
-	if (!o->chain)
-		return usagef(&kt_cmd_verify, "missing --chain FILE (the certificates the upstream serves, leaf first)");
+	if (o->service) {
+		if (o->chain || o->n_ca_files || o->hostname || o->depth >= 0)
+			return usagef(&kt_cmd_verify, "svc/%s reads the CA objects, depth and hostname from the cluster: "
+				      "drop --chain, --ca-file, --hostname and --depth (use --host for the client's Host)", o->service);
+		if (o->address && o->port_forward)
+			return usagef(&kt_cmd_verify, "--address and --port-forward both say where the upstream is: pick one");
+	} else {
+		if (o->port_forward || o->proxy || o->host)
+			return usagef(&kt_cmd_verify, "--%s needs svc/NAME", o->port_forward ? "port-forward" : o->proxy ? "proxy" : "host");
+		if (o->chain && o->address)
+			return usagef(&kt_cmd_verify, "--chain and --address both give the served chain: pick one");
+		if (!o->chain && !o->address)
+			return usagef(&kt_cmd_verify, "missing --chain FILE (the certificates the upstream serves, leaf first), "
+				      "--address HOST:PORT or svc/NAME");
+	}
+	if ((o->path || o->expect_body) && !o->proxy)
+		return usagef(&kt_cmd_verify, "--%s needs --proxy URL", o->path ? "path" : "expect-body");
 	return -1;  /* go on */
+}
+
+/* ---- svc/NAME: the cluster, the live handshake, the proxy -------------------------------- */
+
+extern char **environ;
+
+static const char *env_or_null(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+static void log_line(void *ud, int level, const char *line)
+{
+	(void)ud;
+	(void)level;
+	notef("%s", line);
+}
+
+static int open_cluster(const struct kt_cluster_opts *co, struct k8s_config **cfg, struct k8s_client **client,
+			struct kt_err *err)
+{
+	struct k8s_config_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.kubeconfig_flag = co->kubeconfig;
+	o.kubeconfig_env = env_or_null("KUBECONFIG");
+	o.home = env_or_null("HOME");
+	o.context = co->context;
+	o.cluster = co->cluster;
+	o.user = co->user;
+	o.namespace = co->namespace;
+	o.timeout_ms = co->request_timeout_ms;
+	o.incluster_host = env_or_null("KUBERNETES_SERVICE_HOST");
+	o.incluster_port = env_or_null("KUBERNETES_SERVICE_PORT");
+	o.pod_namespace = env_or_null("POD_NAMESPACE");
+	o.envp = environ;
+	o.log = log_line;
+	o.verbosity = co->verbosity;
+	if (k8s_config_load(&o, cfg, err))
+		return err->code;
+	return k8s_client_new(*cfg, client, err);
+}
+
+/* Check 5's line from the verdict, in Kong's words. */
+static int handshake_check(struct k8s_checks *cs, const struct verify_input *in, const struct pki_verdict *v,
+			   const struct k8s_svc_plan *plan, int accepted)
+{
+	char hint[512] = "";
+
+	if (accepted) {
+		return k8s_checks_add(cs, K8S_STEP_HANDSHAKE, K8S_CHECK_PASS, "handshake", NULL,
+				      "Kong would accept the chain served by %s: it verifies up to a trust anchor%s%s%s",
+				      in->served_from, plan->hostname[0] ? " and matches '" : "",
+				      plan->hostname, plan->hostname[0] ? "'" : " (hostname not checked: unknown)");
+	}
+	if (v->hostname_mismatch)
+		snprintf(hint, sizeof(hint), "serve a certificate with a SAN for '%s', or send a Host that is one", in->hostname);
+	else if (v->error == 20 && sk_X509_num(in->trusted) == 0)
+		snprintf(hint, sizeof(hint), "attach the CA object holding the root: kubectl kong-tls attach svc/NAME --ca NAME");
+	else if (v->error == 20 || v->error == 2 || v->error == 19)
+		snprintf(hint, sizeof(hint), "the CA objects must hold the root that issued the served chain (an intermediate alone is not enough)");
+	else if (v->error == 22)
+		snprintf(hint, sizeof(hint), "raise konghq.com/tls-verify-depth to the number of intermediates the upstream serves");
+	else if (v->error == 21)
+		snprintf(hint, sizeof(hint), "serve the intermediates after the leaf (chain.crt), not the leaf alone");
+	else if (v->error == 10 || v->error == 9)
+		snprintf(hint, sizeof(hint), "reissue the certificate at depth %d with a validity that includes now", v->error_depth);
+	if (!v->accepted)
+		return k8s_checks_add(cs, K8S_STEP_HANDSHAKE, K8S_CHECK_FAIL, "handshake", hint,
+				      "Kong would reject %s: %s%s%s", in->served_from, v->reason,
+				      strcmp(v->nginx_reason, v->reason) ? " (a plain nginx logs " : "",
+				      strcmp(v->nginx_reason, v->reason) ? v->nginx_reason + strlen("upstream SSL certificate ") : "");
+	return k8s_checks_add(cs, K8S_STEP_HANDSHAKE, K8S_CHECK_FAIL, "handshake",
+			      "fix the CA objects listed above", "the chain verifies, but Kong refuses a CA object listed on the Service");
+}
+
+static int proxy_check(struct k8s_checks *cs, const struct verify_opts *o, const struct kt_proxy_result *r)
+{
+	char body[160];
+	size_t i;
+
+	snprintf(body, sizeof(body), "%.159s", r->body);
+	for (i = 0; body[i]; i++)
+		if (body[i] == '\n' || body[i] == '\r')
+			body[i] = ' ';
+	if (r->kong_502)
+		return k8s_checks_add(cs, K8S_STEP_PROXY, K8S_CHECK_FAIL, "proxy",
+				      "look up the request_id in Kong's error log: the 'upstream SSL certificate' line there says why",
+				      "GET %s answered 502 '%s'%s%s: Kong failed the upstream handshake", r->url, KT_KONG_502_BODY,
+				      r->request_id[0] ? ", request_id " : "", r->request_id);
+	if (r->status == 200 && o->expect_body && !strstr(r->body, o->expect_body))
+		return k8s_checks_add(cs, K8S_STEP_PROXY, K8S_CHECK_FAIL, "proxy", "check --path and the route in front of the Service",
+				      "GET %s answered 200 but the body lacks '%s': '%.100s'", r->url, o->expect_body, body);
+	if (r->status == 200)
+		return k8s_checks_add(cs, K8S_STEP_PROXY, K8S_CHECK_PASS, "proxy", NULL, "GET %s answered 200%s%s%s", r->url,
+				      o->expect_body ? " with '" : "", o->expect_body ? o->expect_body : "",
+				      o->expect_body ? "'" : "");
+	return k8s_checks_add(cs, K8S_STEP_PROXY, r->status >= 400 ? K8S_CHECK_FAIL : K8S_CHECK_WARN, "proxy",
+			      r->status == 404 ? "no route matched: check --host and --path against the Ingress/HTTPRoute" : NULL,
+			      "GET %s answered %ld: '%.100s'", r->url, r->status, body);
+}
+
+static const char *status_colour(enum k8s_check_status st)
+{
+	switch (st) {
+	case K8S_CHECK_PASS: return "\033[32m";
+	case K8S_CHECK_WARN: return "\033[33m";
+	case K8S_CHECK_FAIL: return "\033[31m";
+	default: return "\033[2m";
+	}
+}
+
+static void served_details(const struct verify_input *in, const char *indent)
+{
+	char subj[512], iss[512], date[64];
+	int i;
+
+	for (i = 0; i < sk_X509_num(in->served); i++) {
+		X509 *x = sk_X509_value(in->served, i);
+		struct tm tm;
+
+		pki_name_oneline(X509_get_subject_name(x), subj, sizeof(subj));
+		pki_name_oneline(X509_get_issuer_name(x), iss, sizeof(iss));
+		if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm))
+			strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+		else
+			snprintf(date, sizeof(date), "?");
+		printf("%sserved [%d] %s  (issuer %s, expires %s)\n", indent, i, subj, iss, date);
+	}
+}
+
+static void report_checks_text(const char *ns, const char *name, const struct k8s_checks *cs,
+			       const struct verify_input *in, int accepted)
+{
+	int colour = kt_color(stdout), i;
+	enum k8s_check_step step = 0;
+
+	printf("verify svc/%s -n %s\n", name, ns);
+	for (i = 0; i < cs->n; i++) {
+		const struct k8s_check *c = &cs->v[i];
+
+		if (c->step != step) {
+			step = c->step;
+			printf("%d %s\n", step, k8s_check_step_name(step));
+		}
+		printf("  %s%-4s%s  %s: %s\n", colour ? status_colour(c->status) : "", k8s_check_status_name(c->status),
+		       colour ? "\033[0m" : "", c->name, c->msg);
+		if (c->hint[0] && (c->status == K8S_CHECK_FAIL || c->status == K8S_CHECK_WARN || c->status == K8S_CHECK_INFO))
+			printf("        fix: %s\n", c->hint);
+		if (c->step == K8S_STEP_HANDSHAKE && in && in->served)
+			served_details(in, "        ");
+	}
+	printf("verdict: %s\n", accepted ? "Kong would accept this upstream" : "Kong would NOT accept this upstream (see the failed checks)");
+}
+
+static cJSON *checks_json(const struct k8s_checks *cs)
+{
+	cJSON *arr = cJSON_CreateArray();
+	int i;
+
+	for (i = 0; arr && i < cs->n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			break;
+		}
+		cJSON_AddNumberToObject(o, "step", cs->v[i].step);
+		cJSON_AddStringToObject(o, "section", k8s_check_step_name(cs->v[i].step));
+		cJSON_AddStringToObject(o, "name", cs->v[i].name);
+		cJSON_AddStringToObject(o, "status", k8s_check_status_name(cs->v[i].status));
+		cJSON_AddStringToObject(o, "message", cs->v[i].msg);
+		cJSON_AddStringToObject(o, "hint", cs->v[i].hint);
+	}
+	return arr;
+}
+
+static int verify_service(const struct verify_opts *o)
+{
+	struct k8s_config *cfg = NULL;
+	struct k8s_client *client = NULL;
+	struct k8s_svc_objects objs;
+	struct k8s_svc_plan plan;
+	struct k8s_checks cs = { 0 };
+	struct k8s_svc_judge_opts jo;
+	struct verify_input in;
+	struct pki_verdict verdict;
+	struct kt_port_forward pf = { 0, -1, -1, "" };
+	struct kt_proxy_result *pr = NULL;
+	struct kt_err err = KT_ERR_INIT, nerr = KT_ERR_INIT;
+	const char *ns, *address = o->address;
+	int rc = KT_EXIT_INTERNAL, judged = 0, accepted, i, net_failed = 0, failed;
+	cJSON *root = NULL;
+
+	memset(&objs, 0, sizeof(objs));
+	memset(&plan, 0, sizeof(plan));
+	memset(&in, 0, sizeof(in));
+	memset(&verdict, 0, sizeof(verdict));
+	if (open_cluster(&o->co, &cfg, &client, &err))
+		goto fail;
+	ns = k8s_config_namespace(cfg);
+	if (k8s_svc_fetch(client, ns, o->service, &objs, &err))
+		goto fail;
+	memset(&jo, 0, sizeof(jo));
+	jo.ns = ns;
+	jo.name = o->service;
+	jo.client_host = o->host;
+	jo.warn_days = (int)o->warn_days;
+	if (k8s_svc_judge(&objs, &jo, &cs, &plan, &err))
+		goto fail;
+
+	in.trusted = sk_X509_new_null();
+	if (!in.trusted) {
+		kt_err_set(&err, KT_E_INTERNAL, "out of memory");
+		goto fail;
+	}
+	in.depth = plan.depth;
+	in.hostname = plan.hostname[0] ? plan.hostname : NULL;
+	for (i = 0; i < plan.n_cas; i++)
+		if (add_ca_pem(&in, plan.cas[i].source, plan.cas[i].pem, plan.cas[i].len, &err))
+			goto fail;
+
+	/* 5. the live handshake */
+	if (plan.configured && o->port_forward) {
+		if (!plan.first_port) {
+			k8s_checks_add(&cs, K8S_STEP_HANDSHAKE, K8S_CHECK_FAIL, "handshake", "give the Service a port",
+				       "Service %s/%s has no port to forward to", ns, o->service);
+		} else if (kt_port_forward_start(&o->co, ns, o->service, plan.first_port, o->timeout_ms, &pf, &nerr)) {
+			k8s_checks_add(&cs, K8S_STEP_HANDSHAKE, K8S_CHECK_FAIL, "handshake", nerr.hint, "%s", nerr.msg);
+			net_failed = 1;
+		} else {
+			address = pf.address;
+		}
+	}
+	if (plan.configured && address) {
+		kt_err_clear(&nerr);
+		if (gather_live(address, in.hostname, o->timeout_ms, &in, &nerr)) {
+			if (nerr.code == KT_E_USAGE) {
+				err = nerr;
+				goto fail;
+			}
+			k8s_checks_add(&cs, K8S_STEP_HANDSHAKE, K8S_CHECK_FAIL, "handshake", nerr.hint, "%s", nerr.msg);
+			net_failed = 1;
+		} else {
+			if (o->port_forward) {
+				char via[600];
+				snprintf(via, sizeof(via), "svc/%s:%d via port-forward %s", o->service, plan.first_port,
+					 in.served_from);
+				snprintf(in.served_from, sizeof(in.served_from), "%.511s", via);
+			}
+			if (pki_judge(in.trusted, in.served, in.depth, in.hostname, 0, &verdict, &err))
+				goto fail;
+			judged = 1;
+			if (handshake_check(&cs, &in, &verdict, &plan, verdict.accepted && in.n_rejected_cas == 0))
+				goto oom;
+		}
+	} else if (plan.configured) {
+		k8s_checks_add(&cs, K8S_STEP_HANDSHAKE, K8S_CHECK_SKIP, "handshake",
+			       "add --port-forward, or --address HOST:PORT of the upstream", "live handshake not checked");
+	}
+	kt_port_forward_stop(&pf);
+
+	/* 6. through the proxy */
+	if (plan.configured && o->proxy) {
+		pr = calloc(1, sizeof(*pr));
+		if (!pr)
+			goto oom;
+		kt_err_clear(&nerr);
+		if (kt_proxy_probe(o->proxy, o->host ? o->host : (plan.hostname[0] ? plan.hostname : NULL), o->path,
+				   o->timeout_ms, pr, &nerr)) {
+			if (nerr.code == KT_E_USAGE) {
+				err = nerr;
+				goto fail;
+			}
+			k8s_checks_add(&cs, K8S_STEP_PROXY, K8S_CHECK_FAIL, "proxy", nerr.hint, "%s", nerr.msg);
+			net_failed = 1;
+		} else if (proxy_check(&cs, o, pr)) {
+			goto oom;
+		}
+	}
+
+	failed = k8s_checks_failed(&cs);
+	accepted = failed == 0;
+	if (o->json) {
+		root = cJSON_CreateObject();
+		if (!root)
+			goto oom;
+		cJSON_AddStringToObject(root, "service", o->service);
+		cJSON_AddStringToObject(root, "namespace", ns);
+		cJSON_AddStringToObject(root, "verdict", accepted ? "accept" : "reject");
+		cJSON_AddBoolToObject(root, "accepted", accepted);
+		cJSON_AddItemToObject(root, "checks", checks_json(&cs));
+		if (plan.hostname[0])
+			cJSON_AddStringToObject(root, "hostname", plan.hostname);
+		else
+			cJSON_AddNullToObject(root, "hostname");
+		cJSON_AddNumberToObject(root, "depth", plan.depth);
+		cJSON_AddItemToObject(root, "handshake", judged ? build_json(&in, &verdict, verdict.accepted && in.n_rejected_cas == 0)
+							       : cJSON_CreateNull());
+		if (pr && pr->status) {
+			cJSON *p = cJSON_AddObjectToObject(root, "proxy");
+			cJSON_AddStringToObject(p, "url", pr->url);
+			cJSON_AddNumberToObject(p, "status", (double)pr->status);
+			cJSON_AddBoolToObject(p, "kong_502", pr->kong_502);
+			cJSON_AddStringToObject(p, "request_id", pr->request_id);
+		} else {
+			cJSON_AddNullToObject(root, "proxy");
+		}
+		cJSON_AddNumberToObject(root, "api_requests", objs.requests);
+		if (print_json(root))
+			goto oom;
+		root = NULL;
+	} else {
+		report_checks_text(ns, o->service, &cs, judged ? &in : NULL, accepted);
+	}
+	/* a network failure alone (nothing else failed) is exit 6: we could not find out */
+	rc = accepted ? KT_EXIT_OK : (net_failed && failed == 1) ? KT_EXIT_TLS : KT_EXIT_REJECT;
+	goto out;
+oom:
+	kt_err_set(&err, KT_E_INTERNAL, "out of memory");
+fail:
+	kt_port_forward_stop(&pf);
+	rc = kt_fail(&err);
+out:
+	cJSON_Delete(root);
+	free(pr);
+	pki_verdict_release(&verdict);
+	input_release(&in);
+	k8s_checks_release(&cs);
+	k8s_svc_plan_release(&plan);
+	k8s_svc_objects_release(&objs);
+	k8s_client_free(client);
+	k8s_config_free(cfg);
+	return rc;
 }
 
 static int cmd_verify(int argc, char **argv)
@@ -425,6 +930,8 @@ static int cmd_verify(int argc, char **argv)
 	rc = parse_opts(argc, argv, &opts);
 	if (rc >= 0)
 		return rc;
+	if (opts.service)
+		return verify_service(&opts);
 	memset(&in, 0, sizeof(in));
 	memset(&verdict, 0, sizeof(verdict));
 	in.depth = opts.depth;
@@ -434,7 +941,10 @@ static int cmd_verify(int argc, char **argv)
 		kt_err_set(&err, KT_E_INTERNAL, "out of memory");
 		goto fail;
 	}
-	if (gather_offline(&opts, &in, &err))
+	if (opts.address ? gather_live(opts.address, opts.hostname, opts.timeout_ms, &in, &err)
+			 : gather_offline(&opts, &in, &err))
+		goto fail;
+	if (gather_cas(&opts, &in, &err))
 		goto fail;
 	if (pki_judge(in.trusted, in.served, in.depth, in.hostname, in.at, &verdict, &err))
 		goto fail;

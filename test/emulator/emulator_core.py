@@ -21,7 +21,6 @@ import base64
 import copy
 import datetime
 import http.server
-import ipaddress
 import json
 import os
 import re
@@ -52,55 +51,7 @@ def gostr(s):
 
 # ------------------------------------------------------------------ certificates
 
-OPENSSL_CNF = """[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = unused
-[ca]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign,digitalSignature
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1,IP:::1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc
-authorityKeyIdentifier = keyid
-[client]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = clientAuth
-authorityKeyIdentifier = keyid
-"""
-
-
-def make_certs(d):
-    cnf = os.path.join(d, ".openssl.cnf")
-    with open(cnf, "w") as f:
-        f.write(OPENSSL_CNF)
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-
-    def run(args):
-        subprocess.run(["openssl"] + args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       env=dict(os.environ, OPENSSL_CONF=cnf))
-    p = lambda n: os.path.join(d, n)  # noqa: E731
-    run(["req", "-x509", "-config", cnf, "-extensions", "ca"] + ec +
-        ["-keyout", p("ca.key"), "-out", p("ca.crt"), "-subj", "/CN=kube-emulator-ca", "-days", "3650"])
-    procs = []
-    for name, subj, ext in (("server", "/CN=kube-apiserver", "server"),
-                            ("client", "/O=system:masters/CN=cert-admin", "client")):
-        procs.append(subprocess.Popen(
-            ["openssl", "req", "-x509", "-config", cnf, "-extensions", ext] + ec +
-            ["-keyout", p(name + ".key"), "-out", p(name + ".crt"), "-subj", subj, "-days", "3650",
-             "-CA", p("ca.crt"), "-CAkey", p("ca.key")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ, OPENSSL_CONF=cnf)))
-    for pr in procs:
-        _, err = pr.communicate()
-        if pr.returncode != 0:
-            raise RuntimeError("openssl failed: " + err.decode(errors="replace"))
-    for n in ("ca.key", "server.key", "client.key"):
-        os.chmod(p(n), 0o600)
+from emulator_certs import finish_certs, make_certs, start_certs  # noqa: E402,F401
 
 
 # ------------------------------------------------------------------ field sets (structured-merge-diff)
@@ -3077,7 +3028,7 @@ class ApiMixin:
         rv = self.query.get("resourceVersion", [""])[-1]
         with emu.lock:
             items, _ = self.selected(res, ns)
-            snap = {k: o["metadata"]["resourceVersion"] for k, o in items}
+            snap = {k: o for k, o in items}
             initial = [] if rv not in ("", "0") else [emu.render(o, res, version) for _, o in items]
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -3085,8 +3036,11 @@ class ApiMixin:
         self.send_header("Cache-Control", "no-cache, private")
         self.end_headers()
         self.record(200)
+        tv = wants_table(self.headers.get("Accept"))
 
         def emit(typ, obj):
+            if tv:
+                obj = self.table([obj], res, tv, (obj.get("metadata") or {}).get("resourceVersion", ""))
             data = (json.dumps({"type": typ, "object": obj}, separators=(",", ":")) + "\n").encode()
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.wfile.flush()
@@ -3103,17 +3057,14 @@ class ApiMixin:
                     for k, o in cur.items():
                         if k not in snap:
                             events.append(("ADDED", emu.render(o, res, version)))
-                        elif snap[k] != o["metadata"]["resourceVersion"]:
+                        elif snap[k]["metadata"]["resourceVersion"] != o["metadata"]["resourceVersion"]:
                             events.append(("MODIFIED", emu.render(o, res, version)))
-                    for k in snap:
+                    for k, o in snap.items():
                         if k not in cur:
-                            gone = {"kind": res.kind, "apiVersion": res.api_version(version),
-                                    "metadata": {"name": k[1], "namespace": k[0] or None,
-                                                 "resourceVersion": str(emu.rv)}}
-                            if not k[0]:
-                                del gone["metadata"]["namespace"]
+                            gone = emu.render(o, res, version)
+                            gone["metadata"]["resourceVersion"] = str(emu.rv)
                             events.append(("DELETED", gone))
-                    snap = {k: o["metadata"]["resourceVersion"] for k, o in cur.items()}
+                    snap = cur
                 for typ, o in events:
                     emit(typ, o)
             self.wfile.write(b"0\r\n\r\n")
@@ -3618,7 +3569,9 @@ class PatchMixin:
             if self.dry_run:
                 return self.respond_obj(200, res, version, new)
             new = self.store_obj(res, ns, new)
-            threading.Timer(1.0, finalize_namespace, (emu, name)).start()
+            t = threading.Timer(1.0, finalize_namespace, (emu, name))
+            t.daemon = True
+            t.start()
             return self.respond_obj(200, res, version, new)
         if not self.dry_run:
             del emu.store[(res.group, res.resource)][key]
@@ -3724,7 +3677,7 @@ def kubeconfig_text(url, ca_b64, user, user_fields):
     return "\n".join(lines) + "\n"
 
 
-def main(argv=None):
+def main(argv=None, certs_proc=None, certs_dir=None):
     ap = argparse.ArgumentParser(description="Kubernetes API server emulator for tests")
     ap.add_argument("--dir", required=True)
     ap.add_argument("--port", type=int, default=0)
@@ -3732,7 +3685,9 @@ def main(argv=None):
     args = ap.parse_args(argv)
     d = os.path.abspath(args.dir)
     os.makedirs(d, exist_ok=True)
-    make_certs(d)
+    if certs_proc is None or certs_dir != d:
+        certs_proc = start_certs(d)
+    finish_certs(d, certs_proc)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(os.path.join(d, "server.crt"), os.path.join(d, "server.key"))
     ctx.load_verify_locations(os.path.join(d, "ca.crt"))
@@ -3775,7 +3730,7 @@ def main(argv=None):
     signal.signal(signal.SIGINT, stop)
     print("ready " + url, flush=True)
     try:
-        server.serve_forever(poll_interval=0.2)
+        server.serve_forever(poll_interval=0.05)
     finally:
         server.server_close()
         emu.log_file.close()

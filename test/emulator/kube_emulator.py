@@ -10,8 +10,30 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.dont_write_bytecode = False  # keep the compiled core next to it even under PYTHONDONTWRITEBYTECODE
-import emulator_core  # noqa: E402
+sys.dont_write_bytecode = False  # keep the compiled modules next to them even under PYTHONDONTWRITEBYTECODE
+import emulator_certs  # noqa: E402
+
+
+def _early_certs():
+    """Starts the certificate generation before the (slower) import of the emulator, when --dir is given."""
+    argv = sys.argv[1:]
+    d = None
+    for i, a in enumerate(argv):
+        if a == "--dir" and i + 1 < len(argv):
+            d = argv[i + 1]
+        elif a.startswith("--dir="):
+            d = a[len("--dir="):]
+    if not d or "-h" in argv or "--help" in argv:
+        return None, None
+    d = os.path.abspath(d)
+    try:
+        os.makedirs(d, exist_ok=True)
+        return emulator_certs.start_certs(d), d
+    except OSError:
+        return None, None
+
 
 if __name__ == "__main__":
-    sys.exit(emulator_core.main())
+    certs = _early_certs()
+    import emulator_core  # noqa: E402
+    sys.exit(emulator_core.main(certs_proc=certs[0], certs_dir=certs[1]))

@@ -66,9 +66,13 @@ emulator_start() {
 emulator_stop() {
 	[ -n "${EMU_PID:-}" ] || return 0
 	kill "$EMU_PID" 2>/dev/null || true
-	local i
-	for i in $(seq 1 200); do
+	# Our child: wait reaps it. Otherwise poll until it is gone (or a zombie someone else must reap).
+	wait "$EMU_PID" 2>/dev/null || true
+	local i state
+	for i in $(seq 1 300); do
 		kill -0 "$EMU_PID" 2>/dev/null || break
+		state=$(cut -d' ' -f3 "/proc/$EMU_PID/stat" 2>/dev/null)
+		[ "$state" = Z ] && break
 		sleep 0.01
 	done
 	kill -9 "$EMU_PID" 2>/dev/null || true

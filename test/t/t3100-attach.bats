@@ -253,17 +253,6 @@ guide_policy() {
 	EOT
 }
 
-# Skip when the emulator cannot store a BackendTLSPolicy of version $1 (a known emulator gap:
-# its CRD pruning drops metadata); the test then runs as soon as the emulator is fixed.
-require_policy_create() {
-	local v=${1:-v1alpha3} out
-	out=$(emulator_curl -X POST -H 'Content-Type: application/json' --data "{\"apiVersion\":\"gateway.networking.k8s.io/$v\",\"kind\":\"BackendTLSPolicy\",\"metadata\":{\"name\":\"probe\"},\"spec\":{}}" \
-		"$EMU_URL/apis/gateway.networking.k8s.io/$v/namespaces/default/backendtlspolicies?dryRun=All")
-	case $out in
-	*"name or generateName is required"*) skip "emulator drops the metadata of a BackendTLSPolicy $v on create" ;;
-	esac
-}
-
 policy_spec() {
 	emulator_kubectl get backendtlspolicies.v1alpha3.gateway.networking.k8s.io "$1" -o json |
 		python3 -c 'import json,sys; o=json.load(sys.stdin); print(json.dumps({"apiVersion":o["apiVersion"],"kind":o["kind"],"metadata":{"name":o["metadata"]["name"],"namespace":o["metadata"]["namespace"]},"spec":o["spec"]}, sort_keys=True))'
@@ -271,7 +260,6 @@ policy_spec() {
 
 @test "policy mode (v1alpha3 served): the guide's BackendTLSPolicy, then unchanged" {
 	start_with_echo --gateway-versions v1alpha3
-	require_policy_create
 	run "$KT" attach svc/echo --ca root-ca --policy --policy-name goecho-tls-policy --hostname kong.example --depth 1
 	assert_exit 0
 	assert_contains "backendtlspolicy.gateway.networking.k8s.io/goecho-tls-policy created"
@@ -286,7 +274,6 @@ policy_spec() {
 
 @test "policy mode (v1 + v1alpha3 served): v1alpha3 is written" {
 	start_with_echo --gateway-versions v1,v1alpha3
-	require_policy_create
 	run "$KT" attach svc/echo --ca root-ca --policy --hostname kong.example
 	assert_exit 0
 	assert_contains "backendtlspolicy.gateway.networking.k8s.io/echo created"
@@ -300,7 +287,6 @@ policy_spec() {
 	assert_exit 1
 	assert_contains "serves BackendTLSPolicy v1, not gateway.networking.k8s.io/v1alpha3"
 	assert_contains "KIC reads only v1alpha3"
-	require_policy_create v1
 	run "$KT" attach svc/echo --ca root-ca --policy --hostname kong.example --policy-version v1
 	assert_exit 0
 	emulator_stop
@@ -315,7 +301,6 @@ policy_spec() {
 
 @test "policy mode refused when another BackendTLSPolicy targets the Service" {
 	start_with_echo
-	require_policy_create
 	kube_post /apis/gateway.networking.k8s.io/v1alpha3/namespaces/default/backendtlspolicies "$(guide_policy ConfigMap)"
 	run "$KT" attach svc/echo --ca root-ca --policy --hostname kong.example
 	assert_exit 7
