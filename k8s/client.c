@@ -418,7 +418,8 @@ int k8s_client_new(const struct k8s_config *cfg, struct k8s_client **out, struct
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, c);
-	curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "");
+	if (!cfg->disable_compression)
+		curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
 			 cfg->timeout_ms > 0 && cfg->timeout_ms < 30000 ? cfg->timeout_ms : 30000L);
 	if (cfg->timeout_ms > 0)

@@ -561,6 +561,7 @@ static int pick_cluster(struct k8s_config *cfg, const cJSON *c, struct kt_err *e
 	cfg->insecure = k8s_yaml_true(cJSON_GetObjectItemCaseSensitive(c, "insecure-skip-tls-verify"));
 	cfg->tls_server_name = xstrdup(str_or_null(c, "tls-server-name"));
 	cfg->proxy_url = xstrdup(str_or_null(c, "proxy-url"));
+	cfg->disable_compression = k8s_yaml_true(cJSON_GetObjectItemCaseSensitive(c, "disable-compression"));
 	if (cfg->ca_file && cfg->ca_data.data)
 	{
 		kt_err_set(err, KT_E_PARSE, "cluster \"%s\": certificate-authority and "

@@ -92,6 +92,8 @@ static char *exec_info(const struct k8s_config *cfg, const char *api_version, co
 		}
 		if (cfg->proxy_url)
 			cJSON_AddStringToObject(cl, "proxy-url", cfg->proxy_url);
+		if (cfg->disable_compression)
+			cJSON_AddTrueToObject(cl, "disable-compression");
 		/* The cluster extension named client.authentication.k8s.io/exec becomes spec.cluster.config. */
 		cJSON_ArrayForEach(ext, cJSON_GetObjectItemCaseSensitive(cfg->cluster, "extensions")) {
 			const cJSON *n = cJSON_GetObjectItemCaseSensitive(ext, "name");

@@ -31,6 +31,7 @@ struct k8s_config {
 	int insecure;
 	char *tls_server_name;
 	char *proxy_url;
+	int disable_compression;
 	const cJSON *cluster;    /* borrowed: the cluster stanza (extensions for exec) */
 
 	/* user */

@@ -927,8 +927,16 @@ def canonical(obj, res):
             md["managedFields"] = [sort_deep(e) for e in md["managedFields"]]
         return obj
     out = ordered(obj, KIND_ORDER.get(res.kind, ["kind", "apiVersion", "metadata"]))
+    for k in ("data", "binaryData", "stringData"):  # omitempty maps of the Go types vanish when empty
+        if out.get(k) in ({}, None) and k in out and res.kind in ("Secret", "ConfigMap"):
+            del out[k]
+    if isinstance(out.get("spec"), dict) and out["spec"].get("selector") == {} and res.kind == "Service":
+        del out["spec"]["selector"]
     md = out.get("metadata")
     if isinstance(md, dict):
+        for k in ("labels", "annotations", "finalizers", "ownerReferences", "managedFields"):
+            if k in md and md[k] in ({}, [], None):
+                del md[k]
         md = ordered(md, META_ORDER)
         for k in ("labels", "annotations"):
             if isinstance(md.get(k), dict):
@@ -3468,7 +3476,15 @@ class PatchMixin:
             config.setdefault("data", {})
             for k, v in sd.items():
                 config["data"][k] = base64.b64encode((v or "").encode()).decode()
-        config_set = strip_paths(field_set(config, res.schema))
+        defaulted_keys = set()
+        if res.kind == "Service" and isinstance(config.get("spec"), dict):
+            # the list key (port, protocol) uses the schema default for a missing protocol, as SMD does
+            for p in config["spec"].get("ports") or []:
+                if isinstance(p, dict) and "protocol" not in p:
+                    p["protocol"] = "TCP"
+                    defaulted_keys.add((("f", "spec"), ("f", "ports"), ("k", _item_key(p, ["port", "protocol"])),
+                                        ("f", "protocol")))
+        config_set = strip_paths(field_set(config, res.schema)) - defaulted_keys
         merged = ssa_merge(live, config, res.schema)
         mine = next((e for e in entries if e["manager"] == manager and e["operation"] == "Apply"), None)
         last_set = fields_from_v1(mine["fieldsV1"]) if mine else set()

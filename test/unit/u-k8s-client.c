@@ -557,6 +557,52 @@ static void tls_verification(void **state)
 	disconnect(&x);
 }
 
+static void in_cluster_and_proxy(void **state)
+{
+	struct k8s_config_opts o = { 0 };
+	struct k8s_config *cfg = NULL;
+	struct k8s_client *c = NULL;
+	struct kt_err err = KT_ERR_INIT;
+	cJSON *obj = NULL;
+	char sa[400], host[64], port[16], cluster[700], user[300];
+	const char *hp;
+
+	(void)state;
+	NEED_EMULATOR();
+	/* a service-account directory made of the emulator's CA and admin token */
+	snprintf(sa, sizeof(sa), "%s/sa", dir);
+	mkdir(sa, 0700);
+	put("sa/token", token("admin-token"), 0600);
+	put("sa/ca.crt", slurp(emu_file("ca.crt")), 0600);
+	put("sa/namespace", "kube-system\n", 0600);
+	hp = url + strlen("https://");
+	snprintf(host, sizeof(host), "%.*s", (int)(strrchr(hp, ':') - hp), hp);
+	snprintf(port, sizeof(port), "%s", strrchr(hp, ':') + 1);
+	o.home = dir;  /* no ~/.kube/config there */
+	o.incluster_host = host;
+	o.incluster_port = port;
+	o.incluster_dir = sa;
+	assert_int_equal(k8s_config_load(&o, &cfg, &err), 0);
+	assert_string_equal(k8s_config_namespace(cfg), "kube-system");
+	assert_int_equal(k8s_client_new(cfg, &c, &err), 0);
+	assert_int_equal(k8s_get(c, "/api/v1/namespaces/kube-system", &obj, &err), 0);
+	cJSON_Delete(obj);
+	obj = NULL;
+	k8s_client_free(c);
+	k8s_config_free(cfg);
+
+	/* proxy-url is used: a proxy that is not listening is what fails */
+	snprintf(cluster, sizeof(cluster), "%s    proxy-url: http://127.0.0.1:9\n", ca_stanza());
+	snprintf(user, sizeof(user), "    token: %s\n", token("admin-token"));
+	{
+		struct conn x = connect_to(kubeconfig("proxy", cluster, user), 0, NULL, 0);
+
+		assert_int_equal(k8s_get(x.c, "/api/v1/namespaces/default", &obj, &err), KT_E_TLS);
+		assert_non_null(strstr(err.msg, "port 9"));
+		disconnect(&x);
+	}
+}
+
 static void api_errors(void **state)
 {
 	struct conn x, ro;
@@ -686,7 +732,7 @@ static void retries(void **state)
 	assert_int_equal(count_lines(requests(log, sizeof(log)), "GET /api/v1/namespaces/default 0"), 2);
 
 	/* persistent 503: gives up after K8S_MAX_ATTEMPTS with the server's message */
-	fault("[{\"method\":\"GET\",\"path\":\"/namespaces/default$\",\"status\":503,\"count\":10}]");
+	fault("[{\"method\":\"GET\",\"path\":\"/namespaces/default$\",\"status\":503,\"retry_after\":0,\"count\":10}]");
 	assert_int_equal(k8s_get(x.c, "/api/v1/namespaces/default", &obj, &err), KT_E_API);
 	assert_int_equal(k8s_client_get0_status(x.c)->attempts, K8S_MAX_ATTEMPTS);
 	assert_int_equal(k8s_client_get0_status(x.c)->http, 503);
@@ -893,6 +939,7 @@ int main(void)
 		cmocka_unit_test(exec_plugin),
 		cmocka_unit_test(exec_plugin_client_certificate),
 		cmocka_unit_test(tls_verification),
+		cmocka_unit_test(in_cluster_and_proxy),
 		cmocka_unit_test(api_errors),
 		cmocka_unit_test(retries),
 		cmocka_unit_test(request_timeout),
