@@ -295,6 +295,26 @@ static const char *subject_of(X509 *x, char *buf, size_t size)
 	return buf;
 }
 
+/* The served chain, one line per certificate: subject, issuer, expiry. */
+static void served_details(const struct verify_input *in, const char *indent)
+{
+	char subj[512], iss[512], date[64];
+	int i;
+
+	for (i = 0; i < sk_X509_num(in->served); i++) {
+		X509 *x = sk_X509_value(in->served, i);
+		struct tm tm;
+
+		pki_name_oneline(X509_get_subject_name(x), subj, sizeof(subj));
+		pki_name_oneline(X509_get_issuer_name(x), iss, sizeof(iss));
+		if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm))
+			strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+		else
+			snprintf(date, sizeof(date), "?");
+		printf("%s[%d] %s  (issuer %s, expires %s)\n", indent, i, subj, iss, date);
+	}
+}
+
 static void report_text(const struct verify_input *in, const struct pki_verdict *v, int accepted)
 {
 	char line[600], name[512];
@@ -341,8 +361,7 @@ static void report_text(const struct verify_input *in, const struct pki_verdict 
 			printf("  %s: %s\n", in->cas[i].source, subject_of(in->cas[i].obj.cert, name, sizeof(name)));
 	printf("served:       %d certificate%s from '%s'\n", sk_X509_num(in->served),
 	       sk_X509_num(in->served) == 1 ? "" : "s", in->served_from);
-	for (i = 0; i < sk_X509_num(in->served); i++)
-		printf("  [%d] %s\n", i, subject_of(sk_X509_value(in->served, i), name, sizeof(name)));
+	served_details(in, "  ");
 	printf("path built:   %d certificate%s%s\n", sk_X509_num(v->path), sk_X509_num(v->path) == 1 ? "" : "s",
 	       v->path_trusted ? ", up to a trust anchor" : " (incomplete: no trust anchor reached)");
 	for (i = 0; i < sk_X509_num(v->path); i++)
@@ -655,25 +674,6 @@ static const char *status_colour(enum k8s_check_status st)
 	}
 }
 
-static void served_details(const struct verify_input *in, const char *indent)
-{
-	char subj[512], iss[512], date[64];
-	int i;
-
-	for (i = 0; i < sk_X509_num(in->served); i++) {
-		X509 *x = sk_X509_value(in->served, i);
-		struct tm tm;
-
-		pki_name_oneline(X509_get_subject_name(x), subj, sizeof(subj));
-		pki_name_oneline(X509_get_issuer_name(x), iss, sizeof(iss));
-		if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm))
-			strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-		else
-			snprintf(date, sizeof(date), "?");
-		printf("%sserved [%d] %s  (issuer %s, expires %s)\n", indent, i, subj, iss, date);
-	}
-}
-
 static void report_checks_text(const char *ns, const char *name, const struct k8s_checks *cs,
 			       const struct verify_input *in, int accepted)
 {
@@ -693,7 +693,7 @@ static void report_checks_text(const char *ns, const char *name, const struct k8
 		if (c->hint[0] && (c->status == K8S_CHECK_FAIL || c->status == K8S_CHECK_WARN || c->status == K8S_CHECK_INFO))
 			printf("        fix: %s\n", c->hint);
 		if (c->step == K8S_STEP_HANDSHAKE && in && in->served)
-			served_details(in, "        ");
+			served_details(in, "        served ");
 	}
 	printf("verdict: %s\n", accepted ? "Kong would accept this upstream" : "Kong would NOT accept this upstream (see the failed checks)");
 }
