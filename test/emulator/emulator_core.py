@@ -2331,7 +2331,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(n) if n > 0 else b""
 
     def send_raw(self, code, body, ctype, extra_headers=None):
-        emu = self.server.emu
         self.send_response(code)
         self.send_header("Audit-Id", str(uuid.uuid4()))
         self.send_header("Cache-Control", "no-cache, private")
@@ -2349,7 +2348,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._headers_buffer = []
         self.wfile.flush()
         self.record(code)
-        _ = emu
 
     def send_obj(self, code, obj, ctype="application/json", extra=None):
         self.send_raw(code, (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode(), ctype, extra)
@@ -2900,10 +2898,8 @@ class ApiMixin:
                 raise err_bad_request("the kind in the data (%s) does not match the expected kind (%s)" % (kind, res.kind))
         else:
             if (av and av != "v1") or (kind and kind != res.kind):
-                raise err_bad_request("the kind %s in the data does not match the expected kind (%s)"
-                                      % (gostr((av or "") + ", Kind=" + (kind or "")), res.kind)
-                                      if False else "%s in version \"v1\" cannot be handled as a %s: no kind %s is "
-                                      "registered for version %s" % (res.kind, res.kind, gostr(kind), gostr(av or "v1")))
+                raise err_bad_request("%s in version \"v1\" cannot be handled as a %s: no kind %s is registered "
+                                      "for version %s" % (res.kind, res.kind, gostr(kind), gostr(av or "v1")))
         unknown = check_typed(obj, res)
         crd_warn = []
         if res.crd and res.resource == "backendtlspolicies":
@@ -2947,10 +2943,7 @@ class ApiMixin:
             raise ApiError(403, "Forbidden", "%s %s is forbidden: unable to create new content in namespace %s because "
                            "it is being terminated" % (res.qualified, gostr(name), ns), d)
 
-    def invalid(self, res, name, errs, use_resource=False):
-        if use_resource:
-            return err_invalid(res.qualified, res.group, name, errs)._with_kind(res.resource) \
-                if False else _invalid_resource(res, name, errs)
+    def invalid(self, res, name, errs):
         return err_invalid(res.qualified_kind, res.group, name, errs)
 
     # ---- reads
@@ -3254,7 +3247,8 @@ class WriteMixin:
         emu = self.server.emu
         md = new["metadata"]
         omd = old["metadata"]
-        for k in ("uid", "creationTimestamp", "generation", "deletionTimestamp", "generateName"):
+        for k in ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds",
+                  "generateName"):
             if k in omd:
                 md[k] = omd[k]
             else:
@@ -3312,6 +3306,9 @@ class WriteMixin:
             md["resourceVersion"] = omd["resourceVersion"]
             return self.send_obj(200, emu.render(canonical(new, res), res, version))
         new = self.store_obj(res, ns, new)
+        if md.get("deletionTimestamp") and not md.get("finalizers") and res.kind != "Namespace":
+            del emu.store[(res.group, res.resource)][(ns or "", name)]
+            emu.next_rv()
         return self.respond_obj(200, res, version, new)
 
 
@@ -3509,7 +3506,7 @@ class PatchMixin:
         out = []
         for e in others:
             s = fields_from_v1(e["fieldsV1"])
-            s2 = s - changed - removed if force or True else s
+            s2 = s - changed - removed  # conflicts were refused above unless forced
             if s2 != s:
                 e = dict(e, fieldsV1=fields_to_v1(s2))
             if s2:
@@ -3588,6 +3585,16 @@ class PatchMixin:
             t = threading.Timer(1.0, finalize_namespace, (emu, name))
             t.daemon = True
             t.start()
+            return self.respond_obj(200, res, version, new)
+        if obj["metadata"].get("finalizers"):
+            # finalizers keep the object, marked for deletion, until whoever owns them removes them
+            new = copy.deepcopy(obj)
+            if not new["metadata"].get("deletionTimestamp"):
+                new["metadata"]["deletionTimestamp"] = now_rfc3339()
+                new["metadata"]["deletionGracePeriodSeconds"] = 0
+            if self.dry_run:
+                return self.respond_obj(200, res, version, new)
+            new = self.store_obj(res, ns, new)
             return self.respond_obj(200, res, version, new)
         if not self.dry_run:
             del emu.store[(res.group, res.resource)][key]
