@@ -16,7 +16,10 @@ KT_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wformat-security -Wv
               -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wshadow \
               -I. -DKT_VERSION='"$(VERSION)"' \
               $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-KT_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lcurl -lcjson -lyaml) -lpthread
+# libcurl is not linked: k8s/curl-lazy.c loads it on first use, so that commands which never
+# touch the network do not pay for mapping its thirty dependencies at every start.
+KT_LIBS    := $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null || echo -lssl -lcrypto -lcjson -lyaml) -ldl -lpthread
+KT_CFLAGS  += -DKT_CURL_LAZY
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS  = $(KT_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS)
@@ -24,7 +27,7 @@ ALL_LDFLAGS = $(LDFLAGS)
 # make dist: link the static OpenSSL/curl/cJSON/libyaml that packaging/build-deps.sh made,
 # so the binary needs only the C library (STATIC_DEPS = that prefix; set by `make dist`).
 ifdef STATIC_DEPS
-KT_CFLAGS  := -I$(STATIC_DEPS)/include $(KT_CFLAGS)
+KT_CFLAGS  := -I$(STATIC_DEPS)/include $(filter-out -DKT_CURL_LAZY,$(KT_CFLAGS))
 KT_LIBS    := $(STATIC_DEPS)/lib/libcurl.a $(STATIC_DEPS)/lib/libcjson.a -L$(STATIC_DEPS)/lib \
               -l:libyaml.a -l:libssl.a -l:libcrypto.a -ldl -lpthread
 endif

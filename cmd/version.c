@@ -34,7 +34,8 @@ static int cmd_version(int argc, char **argv)
 {
 	const char *arg;
 	int c, json = 0;
-	curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
+	curl_version_info_data *curl;
+	const char *curl_version;
 
 	while ((c = kt_opt_next(&kt_cmd_version, argc, argv, &arg)) != -1) {
 		switch (c) {
@@ -52,14 +53,17 @@ static int cmd_version(int argc, char **argv)
 			return KT_EXIT_USAGE;
 		}
 	}
+	/* libcurl is loaded on first use; a machine without it still gets a version line */
+	curl = curl_version_info(CURLVERSION_NOW);
+	curl_version = curl ? curl->version : "(not found)";
 	if (json) {
 		printf("{\n  \"version\": \"%s\",\n  \"openssl\": \"%s\",\n  \"libcurl\": \"%s\",\n"
 		       "  \"cjson\": \"%s\",\n  \"libyaml\": \"%s\"\n}\n",
-		       KT_VERSION, OpenSSL_version(OPENSSL_VERSION_STRING), curl->version,
+		       KT_VERSION, OpenSSL_version(OPENSSL_VERSION_STRING), curl_version,
 		       cJSON_Version(), yaml_get_version_string());
 		return KT_EXIT_OK;
 	}
 	printf("kubectl-kong_tls %s (%s, libcurl %s, cJSON %s, libyaml %s)\n", KT_VERSION,
-	       OpenSSL_version(OPENSSL_VERSION), curl->version, cJSON_Version(), yaml_get_version_string());
+	       OpenSSL_version(OPENSSL_VERSION), curl_version, cJSON_Version(), yaml_get_version_string());
 	return KT_EXIT_OK;
 }
