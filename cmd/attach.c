@@ -266,6 +266,17 @@ static void print_plan(const char *what, const struct k8s_anno_plan *plan, const
 	}
 }
 
+/* Which name Kong verifies (spec §2.1): with KIC's default preserve_host, the client's Host. */
+static void hostname_note(const cJSON *svc, const struct attach *a)
+{
+	if (a->hostname)
+		printf("  note: Kong verifies '%s' only where the Ingress/HTTPRoute sets konghq.com/preserve-host: \"false\"; "
+		       "otherwise it verifies the client's Host\n", a->hostname);
+	else if (!k8s_annotation(svc, K8S_ANNO_HOST_HEADER))
+		printf("  note: Kong verifies the Host the client sends (KIC preserves it): it must match a SAN of the "
+		       "upstream certificate; --hostname pins it\n");
+}
+
 static void depth_note(int depth)
 {
 	if (depth < 0)
@@ -300,6 +311,8 @@ static int attach_annotations(struct kt_kube *k, const struct attach *a, cJSON *
 		if (!plan.n || a->dry_run == KT_DRY_CLIENT) {
 			print_plan(what, &plan, a->dry_run == KT_DRY_CLIENT ? " (dry run)" : "");
 			depth_note(plan.depth_after);
+			if (plan.n)
+				hostname_note(svc, a);
 			break;
 		}
 		patch = k8s_anno_patch_new(&plan, k8s_meta_resource_version(svc));
@@ -334,6 +347,7 @@ static int attach_annotations(struct kt_kube *k, const struct attach *a, cJSON *
 		else {
 			print_plan(what, &plan, a->dry_run == KT_DRY_SERVER ? " (server dry run)" : "");
 			depth_note(plan.depth_after);
+			hostname_note(svc, a);
 		}
 		if (plan.protocol_flipped)
 			warnf("replaced the Service's non-TLS protocol: the upstream must now serve TLS on its port");

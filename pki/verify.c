@@ -30,15 +30,13 @@ struct recorder {
 	int last;
 };
 
-static int recorder_idx = -1;
-
 static int record_and_continue(int ok, X509_STORE_CTX *ctx)
 {
 	struct recorder *r;
 
 	if (ok)
 		return ok;
-	r = X509_STORE_CTX_get_ex_data(ctx, recorder_idx);
+	r = X509_STORE_CTX_get_app_data(ctx);
 	if (r) {
 		int e = X509_STORE_CTX_get_error(ctx);
 
@@ -83,7 +81,8 @@ static int verify_once(X509_STORE *store, STACK_OF(X509) *served, int depth, tim
 	if (at)
 		X509_VERIFY_PARAM_set_time(param, at);
 	if (rec) {
-		X509_STORE_CTX_set_ex_data(ctx, recorder_idx, rec);
+		/* app data (ex_data slot 0) is free outside libssl: no global ex_data index needed */
+		X509_STORE_CTX_set_app_data(ctx, rec);
 		X509_STORE_CTX_set_verify_cb(ctx, record_and_continue);
 	}
 	if (X509_verify_cert(ctx) < 0) {
@@ -128,12 +127,6 @@ int pki_judge(STACK_OF(X509) *trusted, STACK_OF(X509) *served, int depth, const 
 		return kt_err_set(err, KT_E_USAGE, "no certificate to verify: the served chain is empty");
 	if (depth < -1 || depth > PKI_MAX_DEPTH)
 		return kt_err_set(err, KT_E_USAGE, "verify depth %d is out of Kong's range 0..%d", depth, PKI_MAX_DEPTH);
-	if (recorder_idx < 0) {
-		/* harmless if two threads race: both get a valid index */
-		recorder_idx = X509_STORE_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-		if (recorder_idx < 0)
-			return kt_err_openssl(err, KT_E_INTERNAL, "cannot set up certificate verification");
-	}
 	ERR_clear_error();
 	store = X509_STORE_new();
 	if (!store) {

@@ -927,8 +927,16 @@ def canonical(obj, res):
             md["managedFields"] = [sort_deep(e) for e in md["managedFields"]]
         return obj
     out = ordered(obj, KIND_ORDER.get(res.kind, ["kind", "apiVersion", "metadata"]))
+    for k in ("data", "binaryData", "stringData"):  # omitempty maps of the Go types vanish when empty
+        if out.get(k) in ({}, None) and k in out and res.kind in ("Secret", "ConfigMap"):
+            del out[k]
+    if isinstance(out.get("spec"), dict) and out["spec"].get("selector") == {} and res.kind == "Service":
+        del out["spec"]["selector"]
     md = out.get("metadata")
     if isinstance(md, dict):
+        for k in ("labels", "annotations", "finalizers", "ownerReferences", "managedFields"):
+            if k in md and md[k] in ({}, [], None):
+                del md[k]
         md = ordered(md, META_ORDER)
         for k in ("labels", "annotations"):
             if isinstance(md.get(k), dict):
@@ -2323,7 +2331,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(n) if n > 0 else b""
 
     def send_raw(self, code, body, ctype, extra_headers=None):
-        emu = self.server.emu
         self.send_response(code)
         self.send_header("Audit-Id", str(uuid.uuid4()))
         self.send_header("Cache-Control", "no-cache, private")
@@ -2341,7 +2348,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._headers_buffer = []
         self.wfile.flush()
         self.record(code)
-        _ = emu
 
     def send_obj(self, code, obj, ctype="application/json", extra=None):
         self.send_raw(code, (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode(), ctype, extra)
@@ -2892,10 +2898,8 @@ class ApiMixin:
                 raise err_bad_request("the kind in the data (%s) does not match the expected kind (%s)" % (kind, res.kind))
         else:
             if (av and av != "v1") or (kind and kind != res.kind):
-                raise err_bad_request("the kind %s in the data does not match the expected kind (%s)"
-                                      % (gostr((av or "") + ", Kind=" + (kind or "")), res.kind)
-                                      if False else "%s in version \"v1\" cannot be handled as a %s: no kind %s is "
-                                      "registered for version %s" % (res.kind, res.kind, gostr(kind), gostr(av or "v1")))
+                raise err_bad_request("%s in version \"v1\" cannot be handled as a %s: no kind %s is registered "
+                                      "for version %s" % (res.kind, res.kind, gostr(kind), gostr(av or "v1")))
         unknown = check_typed(obj, res)
         crd_warn = []
         if res.crd and res.resource == "backendtlspolicies":
@@ -2939,10 +2943,7 @@ class ApiMixin:
             raise ApiError(403, "Forbidden", "%s %s is forbidden: unable to create new content in namespace %s because "
                            "it is being terminated" % (res.qualified, gostr(name), ns), d)
 
-    def invalid(self, res, name, errs, use_resource=False):
-        if use_resource:
-            return err_invalid(res.qualified, res.group, name, errs)._with_kind(res.resource) \
-                if False else _invalid_resource(res, name, errs)
+    def invalid(self, res, name, errs):
         return err_invalid(res.qualified_kind, res.group, name, errs)
 
     # ---- reads
@@ -3246,7 +3247,8 @@ class WriteMixin:
         emu = self.server.emu
         md = new["metadata"]
         omd = old["metadata"]
-        for k in ("uid", "creationTimestamp", "generation", "deletionTimestamp", "generateName"):
+        for k in ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds",
+                  "generateName"):
             if k in omd:
                 md[k] = omd[k]
             else:
@@ -3304,6 +3306,9 @@ class WriteMixin:
             md["resourceVersion"] = omd["resourceVersion"]
             return self.send_obj(200, emu.render(canonical(new, res), res, version))
         new = self.store_obj(res, ns, new)
+        if md.get("deletionTimestamp") and not md.get("finalizers") and res.kind != "Namespace":
+            del emu.store[(res.group, res.resource)][(ns or "", name)]
+            emu.next_rv()
         return self.respond_obj(200, res, version, new)
 
 
@@ -3468,7 +3473,15 @@ class PatchMixin:
             config.setdefault("data", {})
             for k, v in sd.items():
                 config["data"][k] = base64.b64encode((v or "").encode()).decode()
-        config_set = strip_paths(field_set(config, res.schema))
+        defaulted_keys = set()
+        if res.kind == "Service" and isinstance(config.get("spec"), dict):
+            # the list key (port, protocol) uses the schema default for a missing protocol, as SMD does
+            for p in config["spec"].get("ports") or []:
+                if isinstance(p, dict) and "protocol" not in p:
+                    p["protocol"] = "TCP"
+                    defaulted_keys.add((("f", "spec"), ("f", "ports"), ("k", _item_key(p, ["port", "protocol"])),
+                                        ("f", "protocol")))
+        config_set = strip_paths(field_set(config, res.schema)) - defaulted_keys
         merged = ssa_merge(live, config, res.schema)
         mine = next((e for e in entries if e["manager"] == manager and e["operation"] == "Apply"), None)
         last_set = fields_from_v1(mine["fieldsV1"]) if mine else set()
@@ -3493,7 +3506,7 @@ class PatchMixin:
         out = []
         for e in others:
             s = fields_from_v1(e["fieldsV1"])
-            s2 = s - changed - removed if force or True else s
+            s2 = s - changed - removed  # conflicts were refused above unless forced
             if s2 != s:
                 e = dict(e, fieldsV1=fields_to_v1(s2))
             if s2:
@@ -3572,6 +3585,16 @@ class PatchMixin:
             t = threading.Timer(1.0, finalize_namespace, (emu, name))
             t.daemon = True
             t.start()
+            return self.respond_obj(200, res, version, new)
+        if obj["metadata"].get("finalizers"):
+            # finalizers keep the object, marked for deletion, until whoever owns them removes them
+            new = copy.deepcopy(obj)
+            if not new["metadata"].get("deletionTimestamp"):
+                new["metadata"]["deletionTimestamp"] = now_rfc3339()
+                new["metadata"]["deletionGracePeriodSeconds"] = 0
+            if self.dry_run:
+                return self.respond_obj(200, res, version, new)
+            new = self.store_obj(res, ns, new)
             return self.respond_obj(200, res, version, new)
         if not self.dry_run:
             del emu.store[(res.group, res.resource)][key]

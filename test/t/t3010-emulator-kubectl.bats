@@ -224,3 +224,35 @@ k() { kubectl --kubeconfig "$EMU_DIR/kubeconfig" "$@"; }
 	assert_exit 1
 	assert_contains "application/merge-patch+json"
 }
+
+@test "emulator: server-side apply of a Service without protocol keys ports as kube-apiserver does, and prunes" {
+	cat >svc.yaml <<-'YAML'
+	apiVersion: v1
+	kind: Service
+	metadata:
+	  name: applied
+	  labels:
+	    team: blue
+	spec:
+	  selector:
+	    app: echo
+	  ports:
+	  - name: https
+	    port: 443
+	    targetPort: 8443
+	YAML
+	run k apply --server-side -f svc.yaml
+	assert_exit 0
+	run k apply --server-side -f svc.yaml
+	assert_exit 0
+	run k get svc applied -o jsonpath='{.spec.ports}'
+	[ "$output" = '[{"name":"https","port":443,"protocol":"TCP","targetPort":8443}]' ]
+	run k get svc applied -o jsonpath='{.metadata.managedFields[0].fieldsV1.f:spec.f:ports}'
+	assert_contains 'k:{\"port\":443,\"protocol\":\"TCP\"}'
+	# a field the manager stops applying is removed (nobody else owns it)
+	sed '/labels:/,+1d' svc.yaml >svc2.yaml
+	run k apply --server-side -f svc2.yaml
+	assert_exit 0
+	run k get svc applied -o jsonpath='{.metadata.labels}'
+	[ -z "$output" ]
+}

@@ -91,6 +91,9 @@ k() { kubectl --kubeconfig "$EMU_DIR/kubeconfig" "$@"; }
 		[ -s "$EMU_DIR/$f" ] || { echo "missing $f"; false; }
 	done
 	[ "$(cat "$EMU_DIR/url")" = "$EMU_URL" ]
+	# HTTP/1.1 keep-alive: one TLS connection serves several requests (the C client reuses its handle)
+	run emulator_curl -v -o /dev/null -o /dev/null -o /dev/null "$EMU_URL/api" "$EMU_URL/api/v1" "$EMU_URL/apis"
+	[ "$(printf '%s\n' "$output" | grep -c 'Re-using existing connection')" -eq 2 ]
 }
 
 gw_versions() {
