@@ -304,7 +304,7 @@ static int cmd_init_ca(int argc, char **argv)
 		goto fail;
 
 	printf("wrote %zu files to %s/ (%s keys 0600, certificates 0644):\n",
-	       2 * nkeys + (a.no_leaf ? 0 : 1), a.out, pki_key_type_name(a.key_type));
+	       2 * nkeys + (a.no_leaf ? 0 : 1), pki_fileset_dir(set), pki_key_type_name(a.key_type));
 	for (level = 0; level < ncas; level++) {
 		char files[200];
 

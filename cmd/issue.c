@@ -306,7 +306,7 @@ static int cmd_issue(int argc, char **argv)
 		goto fail;
 
 	kt_cert_until(leaf, until, sizeof(until));
-	printf("wrote 3 files to %s/ (%s key 0600, certificates 0644):\n", a.out, pki_key_type_name(a.key_type));
+	printf("wrote 3 files to %s/ (%s key 0600, certificates 0644):\n", pki_fileset_dir(set), pki_key_type_name(a.key_type));
 	snprintf(name, sizeof(name), "%s.key %s.crt", a.name, a.name);
 	printf("  %-22s server \"%s\", signed by %s.crt, until %s, SAN", name, a.hosts[0], bases[0], until);
 	for (i = 0; i < a.nhosts; i++)

@@ -28,6 +28,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cmd/kube.h"
 #include "cmd/live.h"
 #include "k8s/k8s.h"
 #include "k8s/svcview.h"
@@ -294,6 +295,26 @@ static const char *subject_of(X509 *x, char *buf, size_t size)
 	return buf;
 }
 
+/* The served chain, one line per certificate: subject, issuer, expiry. */
+static void served_details(const struct verify_input *in, const char *indent)
+{
+	char subj[512], iss[512], date[64];
+	int i;
+
+	for (i = 0; i < sk_X509_num(in->served); i++) {
+		X509 *x = sk_X509_value(in->served, i);
+		struct tm tm;
+
+		pki_name_oneline(X509_get_subject_name(x), subj, sizeof(subj));
+		pki_name_oneline(X509_get_issuer_name(x), iss, sizeof(iss));
+		if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm))
+			strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+		else
+			snprintf(date, sizeof(date), "?");
+		printf("%s[%d] %s  (issuer %s, expires %s)\n", indent, i, subj, iss, date);
+	}
+}
+
 static void report_text(const struct verify_input *in, const struct pki_verdict *v, int accepted)
 {
 	char line[600], name[512];
@@ -340,8 +361,7 @@ static void report_text(const struct verify_input *in, const struct pki_verdict 
 			printf("  %s: %s\n", in->cas[i].source, subject_of(in->cas[i].obj.cert, name, sizeof(name)));
 	printf("served:       %d certificate%s from '%s'\n", sk_X509_num(in->served),
 	       sk_X509_num(in->served) == 1 ? "" : "s", in->served_from);
-	for (i = 0; i < sk_X509_num(in->served); i++)
-		printf("  [%d] %s\n", i, subject_of(sk_X509_value(in->served, i), name, sizeof(name)));
+	served_details(in, "  ");
 	printf("path built:   %d certificate%s%s\n", sk_X509_num(v->path), sk_X509_num(v->path) == 1 ? "" : "s",
 	       v->path_trusted ? ", up to a trust anchor" : " (incomplete: no trust anchor reached)");
 	for (i = 0; i < sk_X509_num(v->path); i++)
@@ -585,47 +605,6 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
 
 /* ---- svc/NAME: the cluster, the live handshake, the proxy -------------------------------- */
 
-extern char **environ;
-
-static const char *env_or_null(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
-static void log_line(void *ud, int level, const char *line)
-{
-	(void)ud;
-	(void)level;
-	notef("%s", line);
-}
-
-static int open_cluster(const struct kt_cluster_opts *co, struct k8s_config **cfg, struct k8s_client **client,
-			struct kt_err *err)
-{
-	struct k8s_config_opts o;
-
-	memset(&o, 0, sizeof(o));
-	o.kubeconfig_flag = co->kubeconfig;
-	o.kubeconfig_env = env_or_null("KUBECONFIG");
-	o.home = env_or_null("HOME");
-	o.context = co->context;
-	o.cluster = co->cluster;
-	o.user = co->user;
-	o.namespace = co->namespace;
-	o.timeout_ms = co->request_timeout_ms;
-	o.incluster_host = env_or_null("KUBERNETES_SERVICE_HOST");
-	o.incluster_port = env_or_null("KUBERNETES_SERVICE_PORT");
-	o.pod_namespace = env_or_null("POD_NAMESPACE");
-	o.envp = environ;
-	o.log = log_line;
-	o.verbosity = co->verbosity;
-	if (k8s_config_load(&o, cfg, err))
-		return err->code;
-	return k8s_client_new(*cfg, client, err);
-}
-
 /* Check 5's line from the verdict, in Kong's words. */
 static int handshake_check(struct k8s_checks *cs, const struct verify_input *in, const struct pki_verdict *v,
 			   const struct k8s_svc_plan *plan, int accepted)
@@ -695,25 +674,6 @@ static const char *status_colour(enum k8s_check_status st)
 	}
 }
 
-static void served_details(const struct verify_input *in, const char *indent)
-{
-	char subj[512], iss[512], date[64];
-	int i;
-
-	for (i = 0; i < sk_X509_num(in->served); i++) {
-		X509 *x = sk_X509_value(in->served, i);
-		struct tm tm;
-
-		pki_name_oneline(X509_get_subject_name(x), subj, sizeof(subj));
-		pki_name_oneline(X509_get_issuer_name(x), iss, sizeof(iss));
-		if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm))
-			strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-		else
-			snprintf(date, sizeof(date), "?");
-		printf("%sserved [%d] %s  (issuer %s, expires %s)\n", indent, i, subj, iss, date);
-	}
-}
-
 static void report_checks_text(const char *ns, const char *name, const struct k8s_checks *cs,
 			       const struct verify_input *in, int accepted)
 {
@@ -733,7 +693,7 @@ static void report_checks_text(const char *ns, const char *name, const struct k8
 		if (c->hint[0] && (c->status == K8S_CHECK_FAIL || c->status == K8S_CHECK_WARN || c->status == K8S_CHECK_INFO))
 			printf("        fix: %s\n", c->hint);
 		if (c->step == K8S_STEP_HANDSHAKE && in && in->served)
-			served_details(in, "        ");
+			served_details(in, "        served ");
 	}
 	printf("verdict: %s\n", accepted ? "Kong would accept this upstream" : "Kong would NOT accept this upstream (see the failed checks)");
 }
@@ -762,8 +722,7 @@ static cJSON *checks_json(const struct k8s_checks *cs)
 
 static int verify_service(const struct verify_opts *o)
 {
-	struct k8s_config *cfg = NULL;
-	struct k8s_client *client = NULL;
+	struct kt_kube kube = { 0 };
 	struct k8s_svc_objects objs;
 	struct k8s_svc_plan plan;
 	struct k8s_checks cs = { 0 };
@@ -781,10 +740,11 @@ static int verify_service(const struct verify_opts *o)
 	memset(&plan, 0, sizeof(plan));
 	memset(&in, 0, sizeof(in));
 	memset(&verdict, 0, sizeof(verdict));
-	if (open_cluster(&o->co, &cfg, &client, &err))
-		goto fail;
-	ns = k8s_config_namespace(cfg);
-	if (k8s_svc_fetch(client, ns, o->service, &objs, &err))
+	rc = kt_kube_open(&o->co, &kube);
+	if (rc)
+		return rc;
+	ns = kube.ns;
+	if (k8s_svc_fetch(kube.client, ns, o->service, &objs, &err))
 		goto fail;
 	memset(&jo, 0, sizeof(jo));
 	jo.ns = ns;
@@ -914,8 +874,7 @@ out:
 	k8s_checks_release(&cs);
 	k8s_svc_plan_release(&plan);
 	k8s_svc_objects_release(&objs);
-	k8s_client_free(client);
-	k8s_config_free(cfg);
+	kt_kube_close(&kube);
 	return rc;
 }
 

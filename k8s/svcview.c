@@ -15,6 +15,7 @@
 
 #include "k8s/objects.h"
 #include "pki/caobj.h"
+#include "pki/inspect.h"
 
 #define KIC_CONTROLLER "konghq.com/kic-gateway-controller"
 #define MAX_REFS 32
@@ -629,7 +630,7 @@ static int judge_ca(const struct k8s_svc_objects *o, const struct k8s_svc_judge_
 	days = (long)((ca.not_after - now) / 86400);
 	{
 		char subj[256] = "";
-		X509_NAME_oneline(X509_get_subject_name(ca.cert), subj, sizeof(subj));
+		pki_name_oneline(X509_get_subject_name(ca.cert), subj, sizeof(subj));
 		if (ca.not_yet_valid)
 			ADD(K8S_STEP_CA, K8S_CHECK_WARN, name, "wait, or reissue the CA with a Not Before in the past",
 			    "%s is not valid yet: Kong and KIC accept it, but every handshake fails with (9:certificate is not yet valid)", subj);

@@ -53,6 +53,7 @@ struct pki_fileset {
 struct pki_fileset *pki_fileset_new(const char *dir, unsigned flags)
 {
 	struct pki_fileset *set = calloc(1, sizeof(*set));
+	size_t len;
 
 	if (!set)
 		return NULL;
@@ -61,6 +62,9 @@ struct pki_fileset *pki_fileset_new(const char *dir, unsigned flags)
 		free(set);
 		return NULL;
 	}
+	/* "certs/" names its files "certs/root.key", not "certs//root.key" */
+	for (len = strlen(set->dir); len > 1 && set->dir[len - 1] == '/'; len--)
+		set->dir[len - 1] = '\0';
 	set->flags = flags;
 	return set;
 }
@@ -117,6 +121,11 @@ int pki_fileset_add(struct pki_fileset *set, const char *name, enum pki_file_kin
 	set->files[set->n] = f;
 	set->n = set->n + 1;  /* published after the entry is complete: see pki_fileset_unlink_temps() */
 	return set->n - 1;
+}
+
+const char *pki_fileset_dir(const struct pki_fileset *set)
+{
+	return set->dir;
 }
 
 const char *pki_fileset_path(const struct pki_fileset *set, int idx)

@@ -65,6 +65,9 @@ int pki_fileset_set_certs(struct pki_fileset *set, int idx, X509 *const *certs, 
  */
 int pki_fileset_commit(struct pki_fileset *set, struct kt_err *err);
 
+/* The directory, as given without trailing slashes. */
+const char *pki_fileset_dir(const struct pki_fileset *set);
+
 /* "dir/name" of file idx, for messages and summaries; NULL for a bad index. */
 const char *pki_fileset_path(const struct pki_fileset *set, int idx);
 

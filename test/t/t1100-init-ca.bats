@@ -195,6 +195,9 @@ EOF
 	assert_contains "refusing to overwrite 'certs/"
 	run "$KT" init-ca --intermediates 0 --key-type rsa:2048
 	assert_exit 7
+	run "$KT" init-ca --out certs//
+	assert_exit 7
+	assert_contains "refusing to overwrite 'certs/root.key'"
 	[ "$before" = "$(cd certs && sha256sum ./* && ls -la --time-style=full-iso)" ]
 	# one existing file is enough to refuse, and nothing else is created
 	mkdir other && echo keep >other/leaf.crt
