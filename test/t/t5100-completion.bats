@@ -15,7 +15,7 @@ setup() {
 }
 
 teardown() {
-	[ -z "$TMUX_SOCK" ] || tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+	[ -z "$TMUX_SOCK" ] || tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
 }
 
 # The commands `--help` lists, one per line.
@@ -201,8 +201,9 @@ zsh_start() {
 		fpath=($PWD/zdot/fpath \$fpath)
 		autoload -U compinit && compinit -u -D
 	EOF
-	TMUX_SOCK=kt-zsh-$$-$BATS_TEST_NUMBER
-	tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -x 160 -y 40 \
+	# a socket in the test's own directory: nothing left in /tmp/tmux-UID afterwards
+	TMUX_SOCK=$BATS_TEST_TMPDIR/tmux.sock
+	tmux -S "$TMUX_SOCK" -f /dev/null new-session -d -x 160 -y 40 \
 		"env -i PATH='$PATH' HOME='$HOME' TERM=xterm ZDOTDIR='$PWD/zdot' zsh -d -i" 3>&-
 	wait_screen '^%( |$)'
 }
@@ -210,7 +211,7 @@ zsh_start() {
 wait_screen() { # REGEX: poll the pane for up to 5 s
 	local i
 	for i in $(seq 50); do
-		screen=$(tmux -L "$TMUX_SOCK" capture-pane -p)
+		screen=$(tmux -S "$TMUX_SOCK" capture-pane -p)
 		grep -qE -- "$1" <<<"$screen" && return 0
 		sleep 0.1
 	done
@@ -219,9 +220,9 @@ wait_screen() { # REGEX: poll the pane for up to 5 s
 }
 
 zsh_type() { # TEXT: clear the line and screen, type TEXT, press TAB
-	tmux -L "$TMUX_SOCK" send-keys C-u C-l
+	tmux -S "$TMUX_SOCK" send-keys C-u C-l
 	sleep 0.2
-	tmux -L "$TMUX_SOCK" send-keys "$1" Tab
+	tmux -S "$TMUX_SOCK" send-keys "$1" Tab
 }
 
 @test "zsh: commands with descriptions, unique completions, values after '='" {
