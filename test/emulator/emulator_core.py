@@ -1437,6 +1437,38 @@ def validate_btls(obj, version):
             errs.append(FieldError("Required", "spec.tls.hostname"))
         return errs
     schema_errs, cel = [], []
+    type_errs = []
+
+    def want(path, v, typ):
+        names = {list: "array", dict: "object", str: "string"}
+        if v is not None and not isinstance(v, typ):
+            got = go_type_name(v)
+            got = {"number": "integer" if isinstance(v, int) else "number", "bool": "boolean"}.get(got, got)
+            type_errs.append(FieldError("Invalid", path, raw_value=gostr(got),
+                                        detail="%s in body must be of type %s: %s" % (path, names[typ], gostr(got))))
+            return False
+        return True
+    ok_refs = want("spec.targetRefs", spec.get("targetRefs"), list)
+    ok_val = want("spec.validation", spec.get("validation"), dict)
+    if ok_refs:
+        for n, r in enumerate(spec.get("targetRefs") or []):
+            if want("spec.targetRefs[%d]" % n, r, dict):
+                for f in ("group", "kind", "name", "sectionName"):
+                    want("spec.targetRefs[%d].%s" % (n, f), r.get(f), str)
+    if ok_val and spec.get("validation") is not None:
+        v = spec["validation"]
+        want("spec.validation.hostname", v.get("hostname"), str)
+        want("spec.validation.wellKnownCACertificates", v.get("wellKnownCACertificates"), str)
+        if want("spec.validation.caCertificateRefs", v.get("caCertificateRefs"), list):
+            for n, r in enumerate(v.get("caCertificateRefs") or []):
+                if want("spec.validation.caCertificateRefs[%d]" % n, r, dict):
+                    for f in ("group", "kind", "name"):
+                        want("spec.validation.caCertificateRefs[%d].%s" % (n, f), r.get(f), str)
+        if want("spec.validation.subjectAltNames", v.get("subjectAltNames"), list):
+            for n, r in enumerate(v.get("subjectAltNames") or []):
+                want("spec.validation.subjectAltNames[%d]" % n, r, dict)
+    if type_errs:
+        return type_errs + [FieldError("Invalid", "<nil>", raw_value='"null"', detail=SKIPPED_CEL)]
     refs = spec.get("targetRefs")
     if refs is None:
         schema_errs.append(FieldError("Required", "spec.targetRefs"))
@@ -1942,7 +1974,21 @@ def check_typed(obj, res):
                         raise err_bad_request(what + "illegal base64 data at input byte %d" % bad)
     if res.kind == "Service":
         spec = obj.get("spec")
+        if spec is not None and not isinstance(spec, dict):
+            raise err_bad_request(what + "json: cannot unmarshal %s into Go struct field Service.spec of type "
+                                  "v1.ServiceSpec" % go_type_name(spec))
         if isinstance(spec, dict):
+            for f, typ, want in (("ports", "[]v1.ServicePort", list), ("selector", "map[string]string", dict),
+                                 ("clusterIPs", "[]string", list), ("ipFamilies", "[]v1.IPFamily", list),
+                                 ("externalIPs", "[]string", list), ("type", "v1.ServiceType", str),
+                                 ("clusterIP", "string", str), ("sessionAffinity", "v1.ServiceAffinity", str)):
+                if spec.get(f) is not None and not isinstance(spec[f], want):
+                    raise err_bad_request(what + "json: cannot unmarshal %s into Go struct field ServiceSpec.spec.%s "
+                                          "of type %s" % (go_type_name(spec[f]), f, typ))
+            for p in spec.get("ports") or []:
+                if not isinstance(p, dict):
+                    raise err_bad_request(what + "json: cannot unmarshal %s into Go struct field ServiceSpec.spec."
+                                          "ports of type v1.ServicePort" % go_type_name(p))
             for k in spec:
                 if k not in SERVICE_SPEC_FIELDS:
                     unknown.append("spec." + k)
