@@ -157,6 +157,15 @@ int kt_ca_object_apply(struct kt_kube *k, const struct kt_ca_apply *a)
 			existing = item;
 	}
 	if (existing) {
+		const cJSON *data = cJSON_GetObjectItemCaseSensitive(existing, "data");
+		/* KIC reads "cert" before "ca.crt": a leftover "cert" would shadow what we write */
+		if (data && cJSON_GetObjectItemCaseSensitive(data, "cert")) {
+			errorf("%s '%s' has a 'cert' key, which KIC reads before 'ca.crt'", kindl, a->name);
+			hintf("remove it first: kubectl patch %s %s -n %s --type json -p '[{\"op\":\"remove\",\"path\":\"/data/cert\"}]'",
+			      kindl, a->name, k->ns);
+			rc = KT_EXIT_EXISTS;
+			goto out;
+		}
 		object_digest(existing, a->kind, digest, &existing_id);
 		if (!strcmp(digest, a->digest)) {
 			/* the same certificate: keep its id, so Kong keeps the same entity */

@@ -109,6 +109,7 @@ struct kt_cmd {
 	const char *description;  /* a paragraph, may hold newlines */
 	const char *examples;     /* lines of "  kubectl kong-tls ..." */
 	enum kt_comp args;        /* what positional arguments complete to */
+	const char *arg_values;   /* for args == KT_COMP_VALUES: "bash,zsh,fish,kubectl" */
 };
 
 extern const struct kt_cmd *const kt_commands[];

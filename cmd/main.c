@@ -15,6 +15,7 @@
 extern const struct kt_cmd kt_cmd_init_ca, kt_cmd_issue, kt_cmd_inspect, kt_cmd_verify,
 	kt_cmd_ca_secret, kt_cmd_ca_configmap, kt_cmd_tls_secret, kt_cmd_attach, kt_cmd_detach,
 	kt_cmd_completion, kt_cmd_version, kt_cmd_complete;
+extern const struct kt_cmd kt_cmd_man;
 
 const struct kt_cmd *const kt_commands[] = {
 	&kt_cmd_init_ca,
@@ -29,6 +30,7 @@ const struct kt_cmd *const kt_commands[] = {
 	&kt_cmd_completion,
 	&kt_cmd_version,
 	&kt_cmd_complete,
+	&kt_cmd_man,
 	NULL
 };
 

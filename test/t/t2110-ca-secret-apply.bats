@@ -103,6 +103,14 @@ PATCH /api/v1/namespaces/default/secrets/root-ca 201" ]
 	[ "$status" -ne 0 ]
 }
 
+@test "an existing object with a 'cert' key (read by KIC before ca.crt) is refused" {
+	kube_post /api/v1/namespaces/default/secrets "{\"metadata\":{\"name\":\"root-ca\",\"labels\":{\"konghq.com/ca-cert\":\"true\"}},\"data\":{\"id\":\"$(printf $ID | base64 -w0)\",\"cert\":\"$(base64 -w0 <"$C/root2.crt")\"}}"
+	run "$KT" ca-secret root-ca --cert "$C/root.crt" --force
+	assert_exit 7
+	assert_contains "has a 'cert' key"
+	assert_contains '/data/cert'
+}
+
 @test "--dry-run=server sends dryRun=All and stores nothing; -o needs no cluster" {
 	run "$KT" ca-secret root-ca --cert "$C/root.crt" --dry-run=server
 	assert_exit 0
