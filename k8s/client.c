@@ -494,7 +494,7 @@ int k8s_client_new(const struct k8s_config *cfg, struct k8s_client **out, struct
 	}
 	if (cfg->token_file && (rc = load_token_file(c, err)))
 		goto out;
-	if (cfg->username) {
+	if (cfg->username && !strncmp(c->base, "https://", 8)) {
 		curl_easy_setopt(c->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(c->curl, CURLOPT_USERNAME, cfg->username);
 		curl_easy_setopt(c->curl, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");

@@ -311,12 +311,17 @@ static int sync_all(struct pki_fileset *set, struct kt_err *err)
 	pthread_t threads[PKI_FILESET_MAX];
 	int started[PKI_FILESET_MAX];
 	int i, rc = KT_OK;
+	sigset_t all, old;
 
+	/* workers never take a signal: the handler runs on the calling thread only */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < set->n; i++) {
 		jobs[i].fd = set->files[i]->fd;
 		jobs[i].err = 0;
 		started[i] = i > 0 && pthread_create(&threads[i], NULL, sync_thread, &jobs[i]) == 0;
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	for (i = 0; i < set->n; i++)
 		if (!started[i])
 			sync_thread(&jobs[i]);

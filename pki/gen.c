@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -120,11 +121,18 @@ int pki_keys_new(enum pki_key_type type, size_t n, EVP_PKEY **keys, struct kt_er
 	pthread_t threads[PKI_MAX_KEYS];
 	int started[PKI_MAX_KEYS];
 	unsigned long first_err = 0;
+	sigset_t all, old;
 	size_t i;
 	int ok = 1;
 
 	if (n > PKI_MAX_KEYS)
 		return kt_err_set(err, KT_E_INTERNAL, "too many keys requested (%zu, at most %d)", n, PKI_MAX_KEYS);
+	/*
+	 * Workers start with every signal blocked, so a SIGINT/SIGTERM handler always runs
+	 * on the calling thread and never alongside it.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < n; i++) {
 		keys[i] = NULL;
 		jobs[i].type = type;
@@ -133,6 +141,7 @@ int pki_keys_new(enum pki_key_type type, size_t n, EVP_PKEY **keys, struct kt_er
 		/* The calling thread does the last key itself: one thread fewer to start. */
 		started[i] = i + 1 < n && pthread_create(&threads[i], NULL, keygen_thread, &jobs[i]) == 0;
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	for (i = 0; i < n; i++)
 		if (!started[i])
 			jobs[i].key = key_new(type), jobs[i].ossl_err = jobs[i].key ? 0 : ERR_peek_error();
