@@ -22,9 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/kube.h"
 #include "k8s/k8s.h"
 
-extern char **environ;
 
 /* cobra's ShellCompDirective bits */
 enum {
@@ -254,32 +254,16 @@ static int complete_values(const char *values)
 	return DIR_NOFILE;
 }
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
+/* Completion must stay silent and quick: no log, a short timeout. */
 static int load_config(const struct typed *t, int names_only, struct k8s_config **cfg)
 {
 	struct k8s_config_opts opts;
-	struct kt_err err;
+	struct kt_err err = KT_ERR_INIT;
 
-	memset(&opts, 0, sizeof(opts));
-	memset(&err, 0, sizeof(err));
-	opts.kubeconfig_flag = t->co.kubeconfig;
-	opts.kubeconfig_env = env("KUBECONFIG");
-	opts.home = env("HOME");
-	opts.context = t->co.context;
-	opts.cluster = t->co.cluster;
-	opts.user = t->co.user;
-	opts.namespace = t->co.namespace;
+	kt_kube_config_opts(&t->co, &opts);
 	opts.timeout_ms = LOOKUP_TIMEOUT_MS;
-	opts.incluster_host = env("KUBERNETES_SERVICE_HOST");
-	opts.incluster_port = env("KUBERNETES_SERVICE_PORT");
-	opts.pod_namespace = env("POD_NAMESPACE");
-	opts.envp = environ;
+	opts.log = NULL;
+	opts.verbosity = 0;
 	opts.names_only = names_only;
 	return k8s_config_load(&opts, cfg, &err);
 }

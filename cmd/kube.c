@@ -30,26 +30,32 @@ static const char *env(const char *name)
 	return v && *v ? v : NULL;
 }
 
+void kt_kube_config_opts(const struct kt_cluster_opts *co, struct k8s_config_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->kubeconfig_flag = co->kubeconfig;
+	o->kubeconfig_env = env("KUBECONFIG");
+	o->home = env("HOME");
+	o->context = co->context;
+	o->cluster = co->cluster;
+	o->user = co->user;
+	o->namespace = co->namespace;
+	o->timeout_ms = co->request_timeout_ms;
+	o->incluster_host = env("KUBERNETES_SERVICE_HOST");
+	o->incluster_port = env("KUBERNETES_SERVICE_PORT");
+	o->pod_namespace = env("POD_NAMESPACE");
+	o->envp = environ;
+	o->log = log_line;
+	o->verbosity = co->verbosity;
+}
+
 int kt_kube_open(const struct kt_cluster_opts *co, struct kt_kube *k)
 {
-	struct k8s_config_opts o = { 0 };
+	struct k8s_config_opts o;
 	struct kt_err err = KT_ERR_INIT;
 
 	memset(k, 0, sizeof(*k));
-	o.kubeconfig_flag = co->kubeconfig;
-	o.kubeconfig_env = env("KUBECONFIG");
-	o.home = env("HOME");
-	o.context = co->context;
-	o.cluster = co->cluster;
-	o.user = co->user;
-	o.namespace = co->namespace;
-	o.timeout_ms = co->request_timeout_ms;
-	o.incluster_host = env("KUBERNETES_SERVICE_HOST");
-	o.incluster_port = env("KUBERNETES_SERVICE_PORT");
-	o.pod_namespace = env("POD_NAMESPACE");
-	o.envp = environ;
-	o.log = log_line;
-	o.verbosity = co->verbosity;
+	kt_kube_config_opts(co, &o);
 	if (k8s_config_load(&o, &k->cfg, &err) || k8s_client_new(k->cfg, &k->client, &err)) {
 		kt_kube_close(k);
 		return kt_fail(&err);

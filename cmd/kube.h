@@ -18,6 +18,9 @@ struct kt_kube {
 	const char *ns;          /* borrowed from cfg */
 };
 
+/* The k8s_config_opts for the cluster flags plus the environment (KUBECONFIG, HOME, in-cluster). */
+void kt_kube_config_opts(const struct kt_cluster_opts *co, struct k8s_config_opts *o);
+
 /* Load kubeconfig (flags + environment) and open a client. Returns 0 or an exit code (error printed). */
 int kt_kube_open(const struct kt_cluster_opts *co, struct kt_kube *k);
 void kt_kube_close(struct kt_kube *k);
