@@ -3,6 +3,7 @@
  * one's own order and words (see pki/caobj.h).
  */
 #include "pki/caobj.h"
+#include "pki/inspect.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,16 +51,6 @@ static int trailing_text(const char *p, size_t len)
 		if (!is_space(*q))
 			return 1;
 	return 0;
-}
-
-static time_t asn1_time(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (!t || !ASN1_TIME_to_tm(t, &tm))
-		return 0;
-	return timegm(&tm);
 }
 
 /*
@@ -224,8 +215,8 @@ int pki_caobj_check(const void *pem, size_t len, time_t at, struct pki_caobj *ou
 			out->pathlen = ASN1_INTEGER_get(bc->pathlen);
 		out->expired = X509_cmp_time(X509_get0_notAfter(x), &at) < 0;
 		out->not_yet_valid = X509_cmp_time(X509_get0_notBefore(x), &at) > 0;
-		out->not_before = asn1_time(X509_get0_notBefore(x));
-		out->not_after = asn1_time(X509_get0_notAfter(x));
+		out->not_before = pki_asn1_time(X509_get0_notBefore(x));
+		out->not_after = pki_asn1_time(X509_get0_notAfter(x));
 		if (!X509_digest(x, EVP_sha256(), md, &md_len)) {
 			BASIC_CONSTRAINTS_free(bc);
 			X509_free(kic_first);

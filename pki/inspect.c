@@ -69,7 +69,7 @@ int pki_issued_by(X509 *x, X509 *issuer)
 	return ok;
 }
 
-static time_t asn1_time(const ASN1_TIME *t)
+time_t pki_asn1_time(const ASN1_TIME *t)
 {
 	struct tm tm;
 
@@ -242,8 +242,8 @@ int pki_cert_info_fill(X509 *x, time_t at, struct pki_cert_info *info, struct kt
 	nid = X509_get_signature_nid(x);
 	snprintf(info->sig_alg, sizeof(info->sig_alg), "%s", nid != NID_undef ? OBJ_nid2ln(nid) : "unknown");
 
-	info->not_before = asn1_time(X509_get0_notBefore(x));
-	info->not_after = asn1_time(X509_get0_notAfter(x));
+	info->not_before = pki_asn1_time(X509_get0_notBefore(x));
+	info->not_after = pki_asn1_time(X509_get0_notAfter(x));
 	iso_time(info->not_before, info->not_before_s, sizeof(info->not_before_s));
 	iso_time(info->not_after, info->not_after_s, sizeof(info->not_after_s));
 	info->expired = X509_cmp_time(X509_get0_notAfter(x), &at) < 0;

@@ -63,6 +63,9 @@ int pki_inspect_certs(STACK_OF(X509) *certs, time_t at, struct pki_inspect *out,
 void pki_inspect_release(struct pki_inspect *in);
 
 /* One certificate's description into *info (release with pki_cert_info_release). */
+/* An X.509 time as time_t (UTC); 0 when t is NULL or unreadable. */
+time_t pki_asn1_time(const ASN1_TIME *t);
+
 int pki_cert_info_fill(X509 *x, time_t at, struct pki_cert_info *info, struct kt_err *err);
 void pki_cert_info_release(struct pki_cert_info *info);
 
