@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -34,7 +35,11 @@ int k8s_uuid4_new(char out[K8S_UUID_LEN + 1], struct kt_err *err)
 	unsigned char b[16];
 	size_t i, o = 0;
 
-	if (RAND_bytes(b, sizeof(b)) != 1)
+	/*
+	 * The kernel's CSPRNG is what OpenSSL seeds from; asking it directly spares the
+	 * instantiation of OpenSSL's DRBG, a fifth of the run time of `ca-secret -o yaml`.
+	 */
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b) && RAND_bytes(b, sizeof(b)) != 1)
 		return kt_err_openssl(err, KT_E_INTERNAL, "cannot generate a random id");
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);  /* version 4 */
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);  /* RFC 4122 variant */
