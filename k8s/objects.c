@@ -3,6 +3,7 @@
  * annotation arithmetic behind attach and detach. No I/O; see k8s/objects.h.
  */
 #include "k8s/objects.h"
+#include "k8s/strbuf.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -276,43 +277,6 @@ cJSON *k8s_tls_secret_new(const char *name, const char *namespace, const char *c
 
 /* ---- comma-separated lists ---- */
 
-struct strbuf {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void sb_add(struct strbuf *b, const char *s, size_t n)
-{
-	char *p;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static char *sb_finish(struct strbuf *b)
-{
-	if (!b->oom && !b->s)
-		sb_add(b, "", 0);
-	if (b->oom) {
-		free(b->s);
-		return NULL;
-	}
-	return b->s;
-}
 
 /* Walk the items of a list as KIC splits them; returns the next item (trimmed) and its length. */
 static const char *next_item(const char **cursor, size_t *len)
@@ -354,15 +318,15 @@ int k8s_list_has(const char *list, const char *name)
 	return 0;
 }
 
-static void sb_item(struct strbuf *b, const char *item, size_t len)
+static void sb_item(struct k8s_strbuf *b, const char *item, size_t len)
 {
 	if (b->len)
-		sb_add(b, ",", 1);
-	sb_add(b, item, len);
+		k8s_strbuf_add(b, ",", 1);
+	k8s_strbuf_add(b, item, len);
 }
 
 /* 1 if the item (item, len) is already in the list being built. */
-static int sb_has(const struct strbuf *b, const char *item, size_t len)
+static int sb_has(const struct k8s_strbuf *b, const char *item, size_t len)
 {
 	const char *cur = b->s, *it;
 	size_t l;
@@ -375,7 +339,7 @@ static int sb_has(const struct strbuf *b, const char *item, size_t len)
 
 char *k8s_list_merge(const char *existing, const char *const *names, size_t n)
 {
-	struct strbuf b = { 0 };
+	struct k8s_strbuf b = K8S_STRBUF_INIT;
 	const char *cur = existing, *item;
 	size_t len, i;
 
@@ -389,19 +353,19 @@ char *k8s_list_merge(const char *existing, const char *const *names, size_t n)
 			if (!sb_has(&b, item, len))
 				sb_item(&b, item, len);
 	}
-	return sb_finish(&b);
+	return k8s_strbuf_detach(&b, NULL);
 }
 
 char *k8s_list_remove(const char *existing, const char *name)
 {
-	struct strbuf b = { 0 };
+	struct k8s_strbuf b = K8S_STRBUF_INIT;
 	const char *cur = existing, *item;
 	size_t len;
 
 	while ((item = next_item(&cur, &len)))
 		if (!item_eq(item, len, name))
 			sb_item(&b, item, len);
-	return sb_finish(&b);
+	return k8s_strbuf_detach(&b, NULL);
 }
 
 /* ---- annotation plans ---- */

@@ -12,50 +12,12 @@
 
 #include <yaml.h>
 
-struct buf {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
+#include "k8s/strbuf.h"
 
-static void buf_add(struct buf *b, const char *s, size_t n)
+static int buf_finish(struct k8s_strbuf *b, char **out, size_t *len, struct kt_err *err)
 {
-	char *p;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static int buf_finish(struct buf *b, char **out, size_t *len, struct kt_err *err)
-{
-	if (!b->oom && !b->s)
-		buf_add(b, "", 0);
-	if (b->oom) {
-		free(b->s);
+	if (!(*out = k8s_strbuf_detach(b, len)))
 		return kt_err_set(err, KT_E_INTERNAL, "out of memory rendering the manifest");
-	}
-	*out = b->s;
-	*len = b->len;
 	return KT_OK;
 }
 
@@ -83,9 +45,9 @@ int k8s_yaml_needs_quotes(const char *s)
 
 static int write_handler(void *data, unsigned char *buffer, size_t size)
 {
-	struct buf *b = data;
+	struct k8s_strbuf *b = data;
 
-	buf_add(b, (const char *)buffer, size);
+	k8s_strbuf_add(b, (const char *)buffer, size);
 	return !b->oom;
 }
 
@@ -162,7 +124,7 @@ int k8s_yaml_emit(const cJSON *root, char **out, size_t *len, struct kt_err *err
 {
 	yaml_emitter_t em;
 	yaml_event_t ev;
-	struct buf b = { 0 };
+	struct k8s_strbuf b = K8S_STRBUF_INIT;
 	int ok;
 
 	if (!yaml_emitter_initialize(&em))
@@ -189,15 +151,15 @@ int k8s_yaml_emit(const cJSON *root, char **out, size_t *len, struct kt_err *err
 
 /* ---- JSON, four-space indent ---- */
 
-static void indent(struct buf *b, int depth)
+static void indent(struct k8s_strbuf *b, int depth)
 {
 	int i;
 
 	for (i = 0; i < depth; i++)
-		buf_add(b, "    ", 4);
+		k8s_strbuf_add(b, "    ", 4);
 }
 
-static void json_leaf(struct buf *b, const cJSON *item)
+static void json_leaf(struct k8s_strbuf *b, const cJSON *item)
 {
 	char *s;
 	cJSON *tmp;
@@ -214,11 +176,11 @@ static void json_leaf(struct buf *b, const cJSON *item)
 		b->oom = 1;
 		return;
 	}
-	buf_str(b, s);
+	k8s_strbuf_str(b, s);
 	cJSON_free(s);
 }
 
-static void json_node(struct buf *b, const cJSON *item, int depth)
+static void json_node(struct k8s_strbuf *b, const cJSON *item, int depth)
 {
 	const cJSON *c;
 	int obj = cJSON_IsObject(item);
@@ -228,10 +190,10 @@ static void json_node(struct buf *b, const cJSON *item, int depth)
 		return;
 	}
 	if (!item->child) {
-		buf_str(b, obj ? "{}" : "[]");
+		k8s_strbuf_str(b, obj ? "{}" : "[]");
 		return;
 	}
-	buf_str(b, obj ? "{\n" : "[\n");
+	k8s_strbuf_str(b, obj ? "{\n" : "[\n");
 	cJSON_ArrayForEach(c, item) {
 		indent(b, depth + 1);
 		if (obj) {
@@ -242,22 +204,22 @@ static void json_node(struct buf *b, const cJSON *item, int depth)
 				b->oom = 1;
 				return;
 			}
-			buf_str(b, k);
-			buf_str(b, ": ");
+			k8s_strbuf_str(b, k);
+			k8s_strbuf_str(b, ": ");
 			cJSON_free(k);
 		}
 		json_node(b, c, depth + 1);
-		buf_str(b, c->next ? ",\n" : "\n");
+		k8s_strbuf_str(b, c->next ? ",\n" : "\n");
 	}
 	indent(b, depth);
-	buf_str(b, obj ? "}" : "]");
+	k8s_strbuf_str(b, obj ? "}" : "]");
 }
 
 int k8s_json_pretty(const cJSON *root, char **out, size_t *len, struct kt_err *err)
 {
-	struct buf b = { 0 };
+	struct k8s_strbuf b = K8S_STRBUF_INIT;
 
 	json_node(&b, root, 0);
-	buf_str(&b, "\n");
+	k8s_strbuf_str(&b, "\n");
 	return buf_finish(&b, out, len, err);
 }
