@@ -7,11 +7,12 @@
 #                              same API server emulator (TLS + token), one fresh Service per round
 #
 # Prints the median wall time of each side over ROUNDS rounds, the ratio, and the API requests
-# each side made (from the emulator's log). Needs: the built binary, kubectl, openssl, python3.
+# each side made (from the emulator's log). Every command is started the same way (python3 runs
+# `sh -c CMD`); that harness, timed each round with `sh -c :`, is subtracted from both sides of
+# the offline comparison, as hyperfine subtracts its shell. Needs: kubectl, openssl, python3.
 #   bench/manifests.sh [ROUNDS]        (default 15)      KT=path/to/kubectl-kong_tls
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-KT=${KT:-$top/bin/kubectl-kong_tls}
 ROUNDS=${1:-15}
 ID=bf6e0f14-78cd-45ad-9325-87ec7ef7b892
 work=$(mktemp -d "${TMPDIR:-/tmp}/kt-bench.XXXXXX")
@@ -25,7 +26,7 @@ trap cleanup EXIT
 for tool in kubectl openssl python3; do
 	command -v "$tool" >/dev/null || { echo "bench/manifests.sh: needs $tool" >&2; exit 2; }
 done
-[ -x "$KT" ] || { echo "bench/manifests.sh: build first (make): no $KT" >&2; exit 2; }
+source "$top/bench/binary.bash"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/root.key" \
 	-out "$work/root.crt" -subj /CN=bench-root -days 30 -addext basicConstraints=critical,CA:TRUE 2>/dev/null
@@ -61,14 +62,19 @@ export KT work ID
 guide="kubectl create secret generic root-ca --from-file=ca.crt=$work/root.crt --from-literal=id=$ID --dry-run=client -o yaml | kubectl label --local -f - konghq.com/ca-cert=true -o yaml | kubectl annotate --local -f - kubernetes.io/ingress.class=kong -o yaml"
 ours="$KT ca-secret root-ca --cert $work/root.crt --id $ID -o yaml"
 for _ in $(seq 1 "$ROUNDS"); do
+	timed "$work/t-base" ":"
 	timed "$work/t-kt" "$ours"
 	timed "$work/t-kubectl" "$guide"
 done
 # the two sides print the same object
 "$KT" ca-secret root-ca --cert "$work/root.crt" --id $ID -o json | python3 -c 'import json,sys; o=json.load(sys.stdin); print(json.dumps(o, sort_keys=True))' >"$work/ours.json"
 guide_pipeline | kubectl label --local -f - konghq.com/ca-cert=true -o json | python3 -c 'import json,sys; o=json.load(sys.stdin); o["metadata"].pop("creationTimestamp"); o["type"]="Opaque"; print(json.dumps(o, sort_keys=True))' >"$work/guide.json"
-a=$(col_median "$work/t-kt" 1); b=$(col_median "$work/t-kubectl" 1)
-ac=$(col_median "$work/t-kt" 2); bc=$(col_median "$work/t-kubectl" 2)
+# net COL FILE: median of COL over the rounds, less the harness's median
+net() { awk -v m="$(col_median "$2" "$1")" -v h="$(col_median "$work/t-base" "$1")" 'BEGIN { print m - h }'; }
+a=$(net 1 "$work/t-kt"); b=$(net 1 "$work/t-kubectl")
+ac=$(net 2 "$work/t-kt"); bc=$(net 2 "$work/t-kubectl")
+printf '  harness (python3 starting sh -c :)          median wall %7s ms, cpu %7s ms: subtracted below\n' \
+	"$(ms "$(col_median "$work/t-base" 1)")" "$(ms "$(col_median "$work/t-base" 2)")"
 printf '  kubectl kong-tls ca-secret -o yaml          median wall %7s ms, cpu %7s ms\n' "$(ms "$a")" "$(ms "$ac")"
 printf '  kubectl create | label --local | annotate   median wall %7s ms, cpu %7s ms\n' "$(ms "$b")" "$(ms "$bc")"
 printf '  ratio: %.1fx faster in wall time, %.1fx in CPU time (target >= 30x); same object: %s\n' \

@@ -7,7 +7,7 @@
 #   bash bench/verify.sh [N]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-KT=${KT:-$top/bin/kubectl-kong_tls}
+source "$top/bench/binary.bash"
 N=${1:-20}
 work=$(mktemp -d "${TMPDIR:-/tmp}/kt-bench.XXXXXX")
 export EMU_ROOT=$top/test/emulator

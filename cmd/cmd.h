@@ -110,6 +110,7 @@ struct kt_cmd {
 	const char *examples;     /* lines of "  kubectl kong-tls ..." */
 	enum kt_comp args;        /* what positional arguments complete to */
 	const char *arg_values;   /* for args == KT_COMP_VALUES: "bash,zsh,fish,kubectl" */
+	int reads_private_keys;   /* may read a PEM private key (see main()) */
 };
 
 extern const struct kt_cmd *const kt_commands[];

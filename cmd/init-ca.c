@@ -86,6 +86,7 @@ const struct kt_cmd kt_cmd_init_ca = {
 		"  kubectl kong-tls init-ca --intermediates 0\n"
 		"  # generate and publish: root-ca for Kong, goecho-tls for the upstream (at most 4 API requests)\n"
 		"  kubectl kong-tls init-ca --apply --ca-secret root-ca --tls-secret goecho-tls",
+	.reads_private_keys = 1,
 };
 
 struct init_ca_args {

@@ -66,6 +66,7 @@ const struct kt_cmd kt_cmd_issue = {
 		"  kubectl kong-tls issue --ca-dir certs --host kong.example --force\n"
 		"  # an IP-addressed upstream, 30 days, into another directory\n"
 		"  kubectl kong-tls issue --ca-dir certs --out upstream --host 10.0.0.7 --days 30",
+	.reads_private_keys = 1,
 };
 
 struct issue_args {

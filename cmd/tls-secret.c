@@ -53,6 +53,7 @@ const struct kt_cmd kt_cmd_tls_secret = {
 		"  kubectl kong-tls tls-secret goecho-tls --cert ./certs/chain.crt --key ./certs/leaf.key\n"
 		"  kubectl kong-tls tls-secret goecho-tls --cert ./certs/chain.crt --key ./certs/leaf.key -o yaml | kubectl apply -f -\n"
 		"  kubectl kong-tls attach svc/echo --ca root-ca --tls-secret goecho-tls",
+	.reads_private_keys = 1,
 };
 
 static int same_data(const cJSON *obj, const char *key, const char *value, size_t len)

@@ -22,11 +22,14 @@
  */
 #include "cmd/cmd.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/err.h>
 
 #include "cmd/kube.h"
 #include "cmd/live.h"
@@ -193,20 +196,24 @@ static int add_ca_pem(struct verify_input *in, const char *source, const char *d
 
 	if (in->n_cas == MAX_CA_FILES)
 		return kt_err_set(err, KT_E_USAGE, "too many CA certificates (at most %d)", MAX_CA_FILES);
-	rc = pki_load_certs_mem(data, len, source, &certs, err);
-	if (rc)
-		return rc;
-	sk_X509_pop_free(certs, X509_free);
 	ca = &in->cas[in->n_cas];
 	snprintf(ca->source, sizeof(ca->source), "%s", source);
 	rc = pki_caobj_check(data, len, in->at, &ca->obj, err);
 	if (rc)
 		return rc;
-	in->n_cas++;
 	if (!ca->obj.accepted) {
+		/* an accepted CA object is one PEM certificate: the loader has nothing to add */
+		rc = pki_load_certs_mem(data, len, source, &certs, err);
+		sk_X509_pop_free(certs, X509_free);
+		if (rc) {
+			pki_caobj_release(&ca->obj);
+			return rc;
+		}
+		in->n_cas++;
 		in->n_rejected_cas++;
 		return KT_OK;
 	}
+	in->n_cas++;
 	if (!X509_up_ref(ca->obj.cert))
 		return kt_err_set(err, KT_E_INTERNAL, "out of memory");
 	if (!sk_X509_push(in->trusted, ca->obj.cert)) {
@@ -228,8 +235,8 @@ static int gather_offline(const struct verify_opts *o, struct verify_input *in, 
 }
 
 /* The chain a live upstream serves, fetched with Kong's SNI (spec §2.1). */
-static int gather_live(const char *address, const char *sni, long timeout_ms, struct verify_input *in,
-		       struct kt_err *err)
+static int fetch_served(const char *address, const char *sni, long timeout_ms, STACK_OF(X509) **served,
+			char *from, size_t from_size, struct kt_err *err)
 {
 	struct pki_handshake *hs = NULL;
 	int rc;
@@ -237,12 +244,122 @@ static int gather_live(const char *address, const char *sni, long timeout_ms, st
 	rc = pki_handshake(address, sni, timeout_ms, &hs, err);
 	if (rc)
 		return rc;
-	in->served = hs->served;
+	*served = hs->served;
 	hs->served = NULL;
-	snprintf(in->served_from, sizeof(in->served_from), "%s (%s, %s, %s%s%s)", address, hs->protocol, hs->cipher,
+	snprintf(from, from_size, "%s (%s, %s, %s%s%s)", address, hs->protocol, hs->cipher,
 		 hs->sni[0] ? "SNI " : "no SNI", hs->sni, hs->sni[0] ? "" : " for an IP address");
 	pki_handshake_free(hs);
 	return 0;
+}
+
+static int gather_live(const char *address, const char *sni, long timeout_ms, struct verify_input *in,
+		       struct kt_err *err)
+{
+	return fetch_served(address, sni, timeout_ms, &in->served, in->served_from, sizeof(in->served_from), err);
+}
+
+/*
+ * The live handshake needs only the address and the name Kong sends, so for svc/NAME
+ * it starts on a second thread as soon as that name is known (at once with --host,
+ * else from the Service's host-header) and runs while the API requests are in flight. Its result is used only when the
+ * plan turns out to ask for the same name; otherwise it is dropped and, if needed,
+ * the handshake is done again. A prefetch still running when it is not needed is
+ * left to finish on its own (the process is about to exit).
+ */
+struct prefetch {
+	pthread_t thread;
+	char address[512], sni[256];
+	long timeout_ms;
+	STACK_OF(X509) *served;
+	char from[512];
+	struct kt_err err;
+	int rc;
+};
+
+static struct prefetch *abandoned_prefetch;  /* still referenced, so not a leak */
+
+static void *prefetch_run(void *arg)
+{
+	struct prefetch *p = arg;
+
+	p->rc = fetch_served(p->address, p->sni[0] ? p->sni : NULL, p->timeout_ms, &p->served, p->from,
+			     sizeof(p->from), &p->err);
+	ERR_clear_error();
+	return NULL;
+}
+
+/* The name Kong will send when the options alone, or with the Service, tell it. */
+static const char *likely_sni(const struct verify_opts *o, const cJSON *service)
+{
+	if (o->host && *o->host)
+		return o->host;
+	return service ? k8s_annotation(service, K8S_ANNO_HOST_HEADER) : NULL;
+}
+
+static struct prefetch *prefetch_start(const struct verify_opts *o, const cJSON *service)
+{
+	const char *sni = likely_sni(o, service);
+	struct prefetch *p;
+	sigset_t all, old;
+	int started;
+
+	if (!o->address || o->port_forward || !sni || strlen(sni) >= sizeof(p->sni) ||
+	    strlen(o->address) >= sizeof(p->address))
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	snprintf(p->address, sizeof(p->address), "%s", o->address);
+	snprintf(p->sni, sizeof(p->sni), "%s", sni);
+	p->timeout_ms = o->timeout_ms;
+	kt_err_clear(&p->err);
+	/* signals are for the main thread (the port-forward child's clean-up) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	started = pthread_create(&p->thread, NULL, prefetch_run, p) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!started) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Take the prefetched handshake if it was for this address and name: returns 1 and
+ * sets *rc (and *err on failure) as gather_live() would, or 0 when it does not apply.
+ * Either way the prefetch is finished with.
+ */
+static void prefetch_drop(struct prefetch *p)
+{
+	if (!p)
+		return;
+	pthread_detach(p->thread);
+	abandoned_prefetch = p;
+}
+
+static int prefetch_take(struct prefetch *p, const char *address, const char *sni, struct verify_input *in,
+			 int *rc, struct kt_err *err)
+{
+	int same;
+
+	if (!p)
+		return 0;
+	same = !strcmp(p->address, address) && sni && !strcmp(p->sni, sni);
+	if (!same) {
+		prefetch_drop(p);
+		return 0;
+	}
+	pthread_join(p->thread, NULL);
+	*rc = p->rc;
+	if (p->rc) {
+		*err = p->err;
+	} else {
+		in->served = p->served;
+		snprintf(in->served_from, sizeof(in->served_from), "%s", p->from);
+	}
+	free(p);
+	return 1;
 }
 
 static int gather_cas(const struct verify_opts *o, struct verify_input *in, struct kt_err *err)
@@ -731,20 +848,29 @@ static int verify_service(const struct verify_opts *o)
 	struct pki_verdict verdict;
 	struct kt_port_forward pf = { 0, -1, -1, "" };
 	struct kt_proxy_result *pr = NULL;
+	struct prefetch *live = NULL;
 	struct kt_err err = KT_ERR_INIT, nerr = KT_ERR_INIT;
 	const char *ns, *address = o->address;
-	int rc = KT_EXIT_INTERNAL, judged = 0, accepted, i, net_failed = 0, failed;
+	int rc = KT_EXIT_INTERNAL, judged = 0, accepted, i, net_failed = 0, failed, live_rc;
 	cJSON *root = NULL;
 
 	memset(&objs, 0, sizeof(objs));
 	memset(&plan, 0, sizeof(plan));
 	memset(&in, 0, sizeof(in));
 	memset(&verdict, 0, sizeof(verdict));
+	if (o->host)
+		live = prefetch_start(o, NULL);
 	rc = kt_kube_open(&o->co, &kube);
-	if (rc)
+	if (rc) {
+		prefetch_drop(live);
 		return rc;
+	}
 	ns = kube.ns;
-	if (k8s_svc_fetch(kube.client, ns, o->service, &objs, &err))
+	if (k8s_svc_fetch_service(kube.client, ns, o->service, &objs, &err))
+		goto fail;
+	if (!live && objs.service)
+		live = prefetch_start(o, objs.service);
+	if (objs.service && k8s_svc_fetch_related(kube.client, ns, o->service, &objs, &err))
 		goto fail;
 	memset(&jo, 0, sizeof(jo));
 	jo.ns = ns;
@@ -779,7 +905,10 @@ static int verify_service(const struct verify_opts *o)
 	}
 	if (plan.configured && address) {
 		kt_err_clear(&nerr);
-		if (gather_live(address, in.hostname, o->timeout_ms, &in, &nerr)) {
+		if (!prefetch_take(live, address, in.hostname, &in, &live_rc, &nerr))
+			live_rc = gather_live(address, in.hostname, o->timeout_ms, &in, &nerr);
+		live = NULL;
+		if (live_rc) {
 			if (nerr.code == KT_E_USAGE) {
 				err = nerr;
 				goto fail;
@@ -804,6 +933,8 @@ static int verify_service(const struct verify_opts *o)
 			       "add --port-forward, or --address HOST:PORT of the upstream", "live handshake not checked");
 	}
 	kt_port_forward_stop(&pf);
+	prefetch_drop(live);
+	live = NULL;
 
 	/* 6. through the proxy */
 	if (plan.configured && o->proxy) {
@@ -865,6 +996,7 @@ oom:
 	kt_err_set(&err, KT_E_INTERNAL, "out of memory");
 fail:
 	kt_port_forward_stop(&pf);
+	prefetch_drop(live);
 	rc = kt_fail(&err);
 out:
 	cJSON_Delete(root);

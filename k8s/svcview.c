@@ -281,14 +281,11 @@ static int list_labelled(struct k8s_client *c, const char *resource, const char 
 	return k8s_list(c, path, K8S_LABEL_CA_CERT "=true", out, err);
 }
 
-int k8s_svc_fetch(struct k8s_client *c, const char *ns, const char *name, struct k8s_svc_objects *o,
-		  struct kt_err *err)
+int k8s_svc_fetch_service(struct k8s_client *c, const char *ns, const char *name, struct k8s_svc_objects *o,
+			  struct kt_err *err)
 {
-	struct ca_ref refs[MAX_REFS];
 	char path[512];
-	cJSON *all = NULL, *it, *ev = NULL;
-	int rc, n, i, all_sec = 0, all_cm = 0;
-	long http = 0;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	rc = k8s_path(path, sizeof(path), "", "v1", ns, "services", name, err);
@@ -301,8 +298,17 @@ int k8s_svc_fetch(struct k8s_client *c, const char *ns, const char *name, struct
 		kt_err_clear(err);
 		return 0;
 	}
-	if (rc)
-		return rc;
+	return rc;
+}
+
+int k8s_svc_fetch_related(struct k8s_client *c, const char *ns, const char *name, struct k8s_svc_objects *o,
+			  struct kt_err *err)
+{
+	struct ca_ref refs[MAX_REFS];
+	char path[512];
+	cJSON *all = NULL, *it, *ev = NULL;
+	int rc, n, i, all_sec = 0, all_cm = 0;
+	long http = 0;
 
 	rc = list_labelled(c, "secrets", ns, &o->secrets, &all_sec, &o->requests, err);
 	if (!rc)

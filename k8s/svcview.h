@@ -2,14 +2,15 @@
  * k8s/svcview: what Kong Ingress Controller will make of one Service's upstream TLS,
  * read from the cluster objects (checks 1-4 of `verify svc/NAME`).
  *
- * k8s_svc_fetch() reads everything with at most 6 requests in the common case (the
- * Service; labelled CA Secrets and ConfigMaps, each listed once with the label
- * selector; BackendTLSPolicies of the namespace; Warning Events of the namespace),
- * plus one GET per referenced CA object that lacks the label (to tell "unlabelled"
- * from "missing"). k8s_svc_judge() is a pure function of those objects: it applies
- * KIC's parsing (spec §2, §3) and the CA-object engine (pki/caobj.h), fills a list
- * of checks (pass/warn/fail, message, fix) and the plan Kong will run with (trust
- * store, depth, hostname), which cmd/verify.c hands to pki_judge.
+ * k8s_svc_fetch_service() and k8s_svc_fetch_related() read everything with at most
+ * 6 requests in the common case (the Service; labelled CA Secrets and ConfigMaps,
+ * each listed once with the label selector; BackendTLSPolicies of the namespace;
+ * Warning Events of the namespace), plus one GET per referenced CA object that
+ * lacks the label (to tell "unlabelled" from "missing"). k8s_svc_judge() is a pure
+ * function of those objects: it applies KIC's parsing (spec §2, §3) and the CA-object
+ * engine (pki/caobj.h), fills a list of checks (pass/warn/fail, message, fix) and the
+ * plan Kong will run with (trust store, depth, hostname), which cmd/verify.c hands to
+ * pki_judge.
  */
 #ifndef K8S_SVCVIEW_H
 #define K8S_SVCVIEW_H
@@ -71,11 +72,15 @@ struct k8s_svc_objects {
 void k8s_svc_objects_release(struct k8s_svc_objects *o);
 
 /*
- * Read the objects for Service ns/name. Returns 0 (a missing Service is o->service ==
- * NULL, not an error) or the client's error for any other failure.
+ * Read the objects for Service ns/name, in two steps so that a caller can start work
+ * of its own once the Service is known: the Service alone (a missing Service is
+ * o->service == NULL, not an error), then, only when it exists, everything it refers
+ * to. Each returns 0 or the client's error for any other failure.
  */
-int k8s_svc_fetch(struct k8s_client *c, const char *ns, const char *name, struct k8s_svc_objects *o,
-		  struct kt_err *err);
+int k8s_svc_fetch_service(struct k8s_client *c, const char *ns, const char *name, struct k8s_svc_objects *o,
+			  struct kt_err *err);
+int k8s_svc_fetch_related(struct k8s_client *c, const char *ns, const char *name, struct k8s_svc_objects *o,
+			  struct kt_err *err);
 
 /* One CA certificate Kong will load for the Service. */
 struct k8s_svc_ca {
