@@ -181,6 +181,27 @@ static void input_release(struct verify_input *in)
 	memset(in, 0, sizeof(*in));
 }
 
+/* Take an accepted CA object (its certificate into Kong's store); *obj is left empty. */
+static int adopt_ca(struct verify_input *in, const char *source, struct pki_caobj *obj, struct kt_err *err)
+{
+	struct verify_ca *ca;
+
+	if (in->n_cas == MAX_CA_FILES)
+		return kt_err_set(err, KT_E_USAGE, "too many CA certificates (at most %d)", MAX_CA_FILES);
+	if (!sk_X509_push(in->trusted, obj->cert))
+		return kt_err_set(err, KT_E_INTERNAL, "out of memory");
+	if (!X509_up_ref(obj->cert)) {
+		sk_X509_pop(in->trusted);
+		return kt_err_set(err, KT_E_INTERNAL, "out of memory");
+	}
+	ca = &in->cas[in->n_cas++];
+	snprintf(ca->source, sizeof(ca->source), "%s", source);
+	ca->obj = *obj;
+	memset(obj, 0, sizeof(*obj));
+	obj->pathlen = -1;
+	return KT_OK;
+}
+
 /*
  * Add one CA object's bytes. Bytes that are not PEM certificates at all fail with
  * the loader's error (exit 3/4/8). Certificates that Kong or KIC refuse as a CA
@@ -276,7 +297,8 @@ struct prefetch {
 	int rc;
 };
 
-static struct prefetch *abandoned_prefetch;  /* still referenced, so not a leak */
+/* volatile: the store must happen, so a prefetch left running stays referenced, not leaked */
+static struct prefetch *volatile abandoned_prefetch;
 
 static void *prefetch_run(void *arg)
 {
@@ -888,7 +910,7 @@ static int verify_service(const struct verify_opts *o)
 	in.depth = plan.depth;
 	in.hostname = plan.hostname[0] ? plan.hostname : NULL;
 	for (i = 0; i < plan.n_cas; i++)
-		if (add_ca_pem(&in, plan.cas[i].source, plan.cas[i].pem, plan.cas[i].len, &err))
+		if (adopt_ca(&in, plan.cas[i].source, &plan.cas[i].obj, &err))
 			goto fail;
 
 	/* 5. the live handshake */

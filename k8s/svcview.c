@@ -91,7 +91,7 @@ void k8s_svc_plan_release(struct k8s_svc_plan *p)
 	int i;
 
 	for (i = 0; i < p->n_cas; i++)
-		free(p->cas[i].pem);
+		pki_caobj_release(&p->cas[i].obj);
 	free(p->cas);
 	memset(p, 0, sizeof(*p));
 }
@@ -654,10 +654,9 @@ static int judge_ca(const struct k8s_svc_objects *o, const struct k8s_svc_judge_
 			goto oom;
 		plan->cas = v;
 		snprintf(v[plan->n_cas].source, sizeof(v[plan->n_cas].source), "%s %s/%s", kname, jo->ns, r->name);
-		v[plan->n_cas].pem = pem;
-		v[plan->n_cas].len = pem_len;
+		v[plan->n_cas].obj = ca;  /* moves the certificate */
 		plan->n_cas++;
-		pem = NULL;
+		memset(&ca, 0, sizeof(ca));
 	}
 out:
 	pki_caobj_release(&ca);

@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "k8s/client.h"
+#include "pki/caobj.h"
 #include "pki/err.h"
 
 enum k8s_check_status { K8S_CHECK_PASS, K8S_CHECK_INFO, K8S_CHECK_WARN, K8S_CHECK_FAIL, K8S_CHECK_SKIP };
@@ -85,8 +86,7 @@ int k8s_svc_fetch_related(struct k8s_client *c, const char *ns, const char *name
 /* One CA certificate Kong will load for the Service. */
 struct k8s_svc_ca {
 	char source[300];        /* "Secret default/root-ca" */
-	char *pem;               /* owned, NUL-terminated */
-	size_t len;
+	struct pki_caobj obj;    /* its judgement (accepted) and certificate, owned */
 };
 
 /* How Kong will verify the upstream, as far as the objects say. */

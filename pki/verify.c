@@ -145,7 +145,9 @@ int pki_judge(STACK_OF(X509) *trusted, STACK_OF(X509) *served, int depth, const 
 	rc = verify_once(store, served, depth, at, NULL, &out->error, &out->error_depth, &out->path, err);
 	if (rc)
 		goto out;
-	rc = verify_once(store, served, depth, at, &rec, &out->nginx_error, &nginx_depth, NULL, err);
+	/* a chain that verified raised no error at all: recording them would find none */
+	if (out->error)
+		rc = verify_once(store, served, depth, at, &rec, &out->nginx_error, &nginx_depth, NULL, err);
 	if (rc)
 		goto out;
 	out->n_errors = rec.n;
