@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# verify svc/NAME --address: the live handshake starts while the API requests are in flight, with
+# the name Kong will send when the options or the Service tell it early. Whatever was started early,
+# the verdict must come from a handshake with the name the plan settles on. The upstream is
+# `openssl s_server` choosing its certificate by SNI: kong.example gets the right leaf, any other
+# name a leaf for wrong.example, so a handshake with the wrong name shows in the verdict.
+
+bats_require_minimum_version 1.5.0
+load helper
+load emulator
+
+setup_file() {
+	emulator_start
+	export EMU_DIR EMU_PID EMU_URL EMU_TOKEN KUBECONFIG
+	source "$BATS_TEST_DIRNAME/../nginx/mkcert.bash"
+	local D=$BATS_FILE_TMPDIR/certs
+	mkcert_init "$D"
+	mkcert root - ca ec && mkcert leaf root leaf ec && mkcert wrong root leaf ec DNS:wrong.example || return 1
+	export CERTS=$D
+	UP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	openssl s_server -quiet -accept "127.0.0.1:$UP" -cert "$D/wrong.pem" -key "$D/wrong.key" \
+		-servername kong.example -cert2 "$D/leaf.pem" -key2 "$D/leaf.key" </dev/null >/dev/null 2>&1 &
+	UP_PID=$!
+	export UP UP_PID
+	for _ in $(seq 100); do
+		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2).close()' "$UP" \
+			2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+teardown_file() {
+	kill "$UP_PID" 2>/dev/null || true
+	emulator_stop
+}
+
+setup() {
+	kt_setup
+	export KUBECONFIG=$EMU_DIR/kubeconfig
+	NS=t$BATS_TEST_NUMBER
+	kubectl create namespace "$NS" >/dev/null
+	kubectl -n "$NS" create secret generic root-ca --from-file=ca.crt="$CERTS/root.pem" \
+		--from-literal=id="$(python3 -c 'import uuid; print(uuid.uuid4())')" >/dev/null
+	kubectl -n "$NS" label secret root-ca konghq.com/ca-cert=true >/dev/null
+	kubectl -n "$NS" create service clusterip echo --tcp=443:443 >/dev/null
+}
+
+teardown() { kubectl -n "$NS" delete secret -l konghq.com/ca-cert=true >/dev/null 2>&1 || true; }
+
+annotate() { kubectl -n "$NS" annotate --overwrite service echo "$@" >/dev/null; }
+verify() { run --separate-stderr "$KT" verify svc/echo -n "$NS" --address "127.0.0.1:$UP" "$@"; }
+
+@test "--host: the early handshake is the one judged, with the client's Host as SNI" {
+	annotate konghq.com/protocol=https konghq.com/tls-verify=true konghq.com/ca-certificates-secrets=root-ca
+	verify --host kong.example
+	assert_exit 0
+	assert_contains "SNI kong.example"
+	assert_contains "served [0] CN=leaf"
+	# a valid certificate for the name Kong sends: accepted, and it is the other leaf
+	verify --host wrong.example
+	assert_exit 0
+	assert_contains "SNI wrong.example"
+	assert_contains "served [0] CN=wrong"
+}
+
+@test "host-header: the Service names the SNI; a policy's hostname overrides it and the handshake is redone" {
+	annotate konghq.com/protocol=https konghq.com/tls-verify=true konghq.com/ca-certificates-secrets=root-ca \
+		konghq.com/host-header=kong.example
+	verify
+	assert_exit 0
+	assert_contains "SNI kong.example"
+	# the host-header says wrong.example, the policy's validation.hostname kong.example: Kong sends the latter
+	annotate konghq.com/host-header=wrong.example
+	kubectl -n "$NS" apply -f - >/dev/null <<-EOF
+	apiVersion: gateway.networking.k8s.io/v1alpha3
+	kind: BackendTLSPolicy
+	metadata:
+	  name: echo
+	spec:
+	  targetRefs:
+	  - {group: "", kind: Service, name: echo}
+	  validation:
+	    caCertificateRefs:
+	    - {group: "", kind: Secret, name: root-ca}
+	    hostname: kong.example
+	EOF
+	verify -o json
+	python3 - "$output" <<-'PY'
+	import json, sys
+	o = json.loads(sys.argv[1])
+	hs = o["handshake"]
+	assert o["hostname"] == "kong.example", o["hostname"]
+	assert "SNI kong.example" in hs["served_from"], hs["served_from"]
+	assert hs["accepted"] is True, hs
+	PY
+}
+
+@test "a Service that is missing or not verified: an early handshake is dropped, the answer is unchanged" {
+	run --separate-stderr "$KT" verify svc/nope -n "$NS" --address "127.0.0.1:$UP" --host kong.example
+	assert_exit 1
+	assert_contains "fail  service:"
+	[[ "$output" != *handshake* ]]
+	annotate konghq.com/protocol=https
+	verify --host kong.example
+	assert_exit 1
+	[[ "$output" != *"served [0]"* ]]
+}
