@@ -3758,10 +3758,17 @@ def main(argv=None, certs_proc=None, certs_dir=None):
         certs_proc = start_certs(d)
     finish_certs(d, certs_proc)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(os.path.join(d, "server.crt"), os.path.join(d, "server.key"))
+    # The chain given whole (server certificate, then the CA): the Certificate message OpenSSL would otherwise
+    # build from the trust store on every handshake (a store search and a signature check each time).
+    chain = os.path.join(d, ".server-chain.crt")
+    with open(os.path.join(d, "server.crt")) as f, open(os.path.join(d, "ca.crt")) as g:
+        write_file(chain, f.read().rstrip("\n") + "\n" + g.read())
+    ctx.load_cert_chain(chain, os.path.join(d, "server.key"))
+    os.unlink(chain)
     ctx.load_verify_locations(os.path.join(d, "ca.crt"))
     ctx.verify_mode = ssl.CERT_OPTIONAL
     ctx.set_alpn_protocols(["http/1.1"])
+    ctx.num_tickets = 0  # no client of the tests resumes a session; two tickets cost two encryptions and writes
     server = TLSServer(("127.0.0.1", args.port), RequestHandler)
     server.ctx = ctx
     port = server.server_address[1]
