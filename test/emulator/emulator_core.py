@@ -20,8 +20,11 @@ import argparse
 import base64
 import copy
 import datetime
+import email.parser
+import http.client
 import http.server
 import json
+import marshal
 import os
 import re
 import secrets
@@ -38,6 +41,16 @@ import uuid
 
 GW = "gateway.networking.k8s.io"
 MISSING = object()
+
+
+def json_copy(v):
+    """copy.deepcopy for the JSON-shaped data the emulator keeps (dicts, lists, strings, numbers, booleans, None),
+    in one C-level marshal round trip instead of deepcopy's Python recursion; anything marshal refuses (other
+    types) goes to deepcopy. marshal keeps key order, and shared sub-objects stay shared as with deepcopy."""
+    try:
+        return marshal.loads(marshal.dumps(v))
+    except ValueError:
+        return copy.deepcopy(v)
 
 
 def now_rfc3339():
@@ -268,15 +281,15 @@ def ssa_merge(live, config, schema, names=()):
     everything else is replaced)."""
     kind = schema.kind_of(names)
     if kind == "atomic" or not isinstance(config, (dict, list)) or type(live) is not type(config):
-        return copy.deepcopy(config)
+        return json_copy(config)
     if isinstance(config, dict):
-        out = copy.deepcopy(live)
+        out = json_copy(live)
         for k, v in config.items():
-            out[k] = ssa_merge(live[k], v, schema, names + (k,)) if k in live else copy.deepcopy(v)
+            out[k] = ssa_merge(live[k], v, schema, names + (k,)) if k in live else json_copy(v)
         return out
     if kind == "assoc":
         keys = schema.assoc[names]
-        out = [copy.deepcopy(i) for i in live]
+        out = [json_copy(i) for i in live]
         idx = {_item_key(i, keys): n for n, i in enumerate(out)}
         for item in config:
             k = _item_key(item, keys)
@@ -284,7 +297,7 @@ def ssa_merge(live, config, schema, names=()):
                 out[idx[k]] = ssa_merge(out[idx[k]], item, schema, names + ("*",))
             else:
                 idx[k] = len(out)
-                out.append(copy.deepcopy(item))
+                out.append(json_copy(item))
         return out
     if kind == "set":
         out = list(live)
@@ -292,7 +305,7 @@ def ssa_merge(live, config, schema, names=()):
             if v not in out:
                 out.append(v)
         return out
-    return copy.deepcopy(config)
+    return json_copy(config)
 
 
 def remove_path(obj, path):
@@ -967,10 +980,10 @@ def go_json(v):
 def merge_patch(target, patch):
     """RFC 7386; maps the patch touches come out with sorted keys (as evanphx/json-patch re-marshals them)."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return json_copy(patch)
     if not isinstance(target, dict):
         target = {}
-    out = {k: copy.deepcopy(v) for k, v in target.items()}
+    out = {k: json_copy(v) for k, v in target.items()}
     for k, v in patch.items():
         if v is None:
             out.pop(k, None)
@@ -1009,7 +1022,7 @@ def _ptr_parent(doc, toks):
 
 
 def json_patch(doc, ops):
-    doc = copy.deepcopy(doc)
+    doc = json_copy(doc)
     for op in ops:
         if not isinstance(op, dict):
             raise JSONPatchError("bad op")
@@ -1046,17 +1059,17 @@ def json_patch(doc, ops):
                         del fparent[int(key)]
                 except (ValueError, IndexError):
                     raise JSONPatchError("missing")
-            doc = _json_add(doc, toks, copy.deepcopy(val))
+            doc = _json_add(doc, toks, json_copy(val))
             continue
         if not toks:
             if kind in ("add", "replace"):
-                doc = copy.deepcopy(op["value"])
+                doc = json_copy(op["value"])
                 continue
             raise JSONPatchError("bad root op")
         parent = _ptr_parent(doc, toks)
         key = toks[-1]
         if kind == "add":
-            doc = _json_add(doc, toks, copy.deepcopy(op["value"]))
+            doc = _json_add(doc, toks, json_copy(op["value"]))
         elif kind in ("remove", "replace"):
             if isinstance(parent, dict):
                 if key not in parent:
@@ -1064,7 +1077,7 @@ def json_patch(doc, ops):
                 if kind == "remove":
                     del parent[key]
                 else:
-                    parent[key] = copy.deepcopy(op["value"])
+                    parent[key] = json_copy(op["value"])
             elif isinstance(parent, list):
                 try:
                     i = int(key)
@@ -1075,7 +1088,7 @@ def json_patch(doc, ops):
                 if kind == "remove":
                     del parent[i]
                 else:
-                    parent[i] = copy.deepcopy(op["value"])
+                    parent[i] = json_copy(op["value"])
             else:
                 raise JSONPatchError("missing")
         else:
@@ -1115,12 +1128,12 @@ def strategic_merge(target, patch, names=()):
     containers by name, ...) merge item by item, with $patch: delete/replace and
     $deleteFromPrimitiveList/<field>."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return json_copy(patch)
     if patch.get("$patch") == "replace":
-        return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+        return {k: json_copy(v) for k, v in patch.items() if k != "$patch"}
     if patch.get("$patch") == "delete":
         return None
-    out = copy.deepcopy(target) if isinstance(target, dict) else {}
+    out = json_copy(target) if isinstance(target, dict) else {}
     for k, v in patch.items():
         if k.startswith("$"):
             continue
@@ -1145,7 +1158,7 @@ def strategic_merge(target, patch, names=()):
             if any(isinstance(x, dict) and x.get("$patch") == "replace" for x in v):
                 out[k] = [x for x in v if not (isinstance(x, dict) and "$patch" in x)]
                 continue
-            result = [copy.deepcopy(x) for x in cur]
+            result = [json_copy(x) for x in cur]
             new_items = []
             for item in v:
                 if not isinstance(item, dict):
@@ -1169,7 +1182,7 @@ def strategic_merge(target, patch, names=()):
             else:
                 out[k] = r
         else:
-            out[k] = copy.deepcopy(v)
+            out[k] = json_copy(v)
     for k in patch:
         if k.startswith("$deleteFromPrimitiveList/"):
             field = k.split("/", 1)[1]
@@ -1637,7 +1650,7 @@ class Emulator:
         md["uid"] = str(uuid.uuid4())
         md["resourceVersion"] = self.next_rv()
         md["creationTimestamp"] = now_rfc3339()
-        empty = copy.deepcopy(res.schema.empty)
+        empty = json_copy(res.schema.empty)
         paths = strip_paths(compare(empty if empty else {}, {k: v for k, v in obj.items()}, res.schema)[0])
         if paths:
             md["managedFields"] = [self._mf_entry(manager, operation, api_version, paths)]
@@ -1664,7 +1677,7 @@ class Emulator:
 
     # ---- output form of a stored object for a request version
     def render(self, obj, res, version):
-        out = copy.deepcopy(obj)
+        out = json_copy(obj)
         if res.crd:
             out["apiVersion"] = res.api_version(version)
         return canonical(out, res)
@@ -2322,11 +2335,78 @@ def table_cells(obj, res):
     return [name, age]
 
 
+class RequestHeaders(http.client.HTTPMessage):
+    """The request headers, as http.client.parse_headers gives them, with get() from a dict of each name's first
+    value (what Message.get returns) instead of a scan of all headers per call."""
+    _first = None
+
+    def get(self, name, failobj=None):
+        first = self._first
+        if first is None:
+            return super().get(name, failobj)
+        return first.get(name.lower(), failobj)
+
+    def _changed(self):
+        self._first = None
+
+    def __setitem__(self, name, val):
+        self._changed()
+        super().__setitem__(name, val)
+
+    def __delitem__(self, name):
+        self._changed()
+        super().__delitem__(name)
+
+    def set_raw(self, name, value):
+        self._changed()
+        super().set_raw(name, value)
+
+    def replace_header(self, _name, _value):
+        self._changed()
+        super().replace_header(_name, _value)
+
+    def add_header(self, _name, _value, **_params):
+        self._changed()
+        super().add_header(_name, _value, **_params)
+
+
+# A header line the email parser reads as plain "Name: value" (printable ASCII, no folding, no bare CR)
+_SIMPLE_HEADER = re.compile(rb"([!-9;-~]+):([\t -~]*)\r?\n")
+_parse_headers = http.client.parse_headers
+
+
+def parse_headers(fp, _class=http.client.HTTPMessage):
+    """http.client.parse_headers (which BaseHTTPRequestHandler calls), without the email parser when every line is
+    a plain header: the same names and values (value: after the colon, leading blanks and the line end removed) in
+    the same order. Other classes, and requests with any other kind of line, go the standard way."""
+    if _class is not RequestHeaders:
+        return _parse_headers(fp, _class)
+    lines = http.client._read_headers(fp)
+    pairs = []
+    for line in lines[:-1] if lines[-1] in (b"\r\n", b"\n", b"") else lines:
+        m = _SIMPLE_HEADER.fullmatch(line)
+        if m is None:
+            return email.parser.Parser(_class=_class).parsestr(b"".join(lines).decode("iso-8859-1"))
+        pairs.append((m.group(1).decode("ascii"), m.group(2).decode("ascii").lstrip(" \t")))
+    msg = _class()
+    msg._headers = pairs
+    first = {}
+    for k, v in pairs:
+        first.setdefault(k.lower(), v)
+    msg._first = first
+    msg.set_payload("")
+    return msg
+
+
+http.client.parse_headers = parse_headers
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kube-emulator"
     sys_version = ""
     timeout = 600
+    MessageClass = RequestHeaders
 
     def log_message(self, fmt, *args):  # quiet; the request log is the record
         pass
@@ -3241,7 +3321,7 @@ class WriteMixin:
         apply_defaults(obj, res)
         if res.kind == "Secret":
             self.warnings.extend(secret_warnings(obj))
-        empty = copy.deepcopy(res.schema.empty)
+        empty = json_copy(res.schema.empty)
         mf = update_managed_fields([], empty, obj, res.schema, manager, res.api_version(version))
         errs = validate_object(obj, res, version, None, ns)
         if errs:
@@ -3303,21 +3383,21 @@ class WriteMixin:
         if sub == "status":
             keep = {k: v for k, v in old.items() if k != "status"}
             keep["status"] = new.get("status", {})
-            keep["metadata"] = copy.deepcopy(omd)
+            keep["metadata"] = json_copy(omd)
             new = keep
         else:
             if res.kind == "Service" or res.crd or res.kind == "Namespace":
                 if "status" in old:
-                    new["status"] = copy.deepcopy(old["status"])
+                    new["status"] = json_copy(old["status"])
                 else:
                     new.pop("status", None)
             if res.kind == "Service":
                 ospec, nspec = old.get("spec") or {}, new.setdefault("spec", {})
                 for k in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
                     if k in ospec and not nspec.get(k) and nspec.get("type") != "ExternalName":
-                        nspec[k] = copy.deepcopy(ospec[k])
+                        nspec[k] = json_copy(ospec[k])
             if res.kind == "Namespace":
-                new["spec"] = copy.deepcopy(old.get("spec") or {})
+                new["spec"] = json_copy(old.get("spec") or {})
         if res.kind == "Secret":
             self.warnings.extend(secret_warnings(new))
         errs = validate_object(new, res, version, old, ns)
@@ -3328,7 +3408,7 @@ class WriteMixin:
         new_cmp = {k: v for k, v in new.items()}
         new_cmp["metadata"] = {k: v for k, v in md.items() if k != "managedFields"}
         if managed is None:
-            managed = update_managed_fields(copy.deepcopy(omd.get("managedFields") or []), old_cmp, new_cmp,
+            managed = update_managed_fields(json_copy(omd.get("managedFields") or []), old_cmp, new_cmp,
                                             res.schema, manager, res.api_version(version), operation)
         new_wo = dict(new_cmp)
         new_wo["metadata"] = {k: v for k, v in new_cmp["metadata"].items() if k != "resourceVersion"}
@@ -3338,7 +3418,7 @@ class WriteMixin:
             md["managedFields"] = managed
         else:
             md.pop("managedFields", None)
-        same_content = canonical(copy.deepcopy(new_wo), res) == canonical(copy.deepcopy(old_wo), res)
+        same_content = canonical(json_copy(new_wo), res) == canonical(json_copy(old_wo), res)
         same_mf = _mf_sans_time(omd.get("managedFields")) == _mf_sans_time(md.get("managedFields"))
         if same_content and same_mf:
             return self.respond_obj(201 if created else 200, res, version, old)
@@ -3427,7 +3507,7 @@ class PatchMixin:
         if not isinstance(new, dict):
             raise ApiError(422, "Invalid", "the server rejected our request due to an error in our request", {})
         try:
-            check_typed(copy.deepcopy(new), res)
+            check_typed(json_copy(new), res)
         except ApiError as e:
             m = re.search(r": (illegal base64 data at input byte \d+|json: .*)$", e.message)
             detail = m.group(1) if m else e.message
@@ -3490,7 +3570,7 @@ class PatchMixin:
                                "declared in schema" % (cmd.get("namespace", ""), cmd.get("name", ""), want, res.kind,
                                                        bad), {})
         if not res.crd:
-            unknown = check_typed(copy.deepcopy(cfg), res)
+            unknown = check_typed(json_copy(cfg), res)
             if unknown:
                 raise ApiError(500, "", "failed to create typed patch object (%s/%s; /v1, Kind=%s): .%s: field not "
                                "declared in schema" % (cmd.get("namespace", ""), cmd.get("name", ""), res.kind,
@@ -3498,7 +3578,7 @@ class PatchMixin:
         created = old is None
         if created:
             self.check_namespace(res, ns, {"metadata": {"namespace": ns}}, name)
-            live = copy.deepcopy(res.schema.empty) or {}
+            live = json_copy(res.schema.empty) or {}
             live["apiVersion"], live["kind"] = want, res.kind
             live.setdefault("metadata", {})
             live["metadata"].update({"name": name})
@@ -3507,9 +3587,9 @@ class PatchMixin:
             entries = []
         else:
             live = emu.render(old, res, version)
-            entries = copy.deepcopy(live["metadata"].get("managedFields") or [])
+            entries = json_copy(live["metadata"].get("managedFields") or [])
             live["metadata"].pop("managedFields", None)
-        config = copy.deepcopy(cfg)
+        config = json_copy(cfg)
         config.setdefault("metadata", {})
         config["metadata"]["name"] = name
         if res.namespaced:
@@ -3563,7 +3643,7 @@ class PatchMixin:
         if config_set:
             out.append(Emulator._mf_entry(manager, "Apply", want, config_set, when))
         managed = sort_managed_fields(out)
-        new = self.decode(copy.deepcopy(merged), res, version, ns, "Ignore")
+        new = self.decode(json_copy(merged), res, version, ns, "Ignore")
         apply_defaults(new, res)
         if created:
             nmd = new["metadata"]
@@ -3621,7 +3701,7 @@ class PatchMixin:
             if name in ("default", "kube-system", "kube-public"):
                 raise ApiError(403, "Forbidden", 'namespaces "%s" is forbidden: this namespace may not be deleted'
                                % name, {"name": name, "kind": "namespaces"})
-            new = copy.deepcopy(obj)
+            new = json_copy(obj)
             if not new["metadata"].get("deletionTimestamp"):
                 new["metadata"]["deletionTimestamp"] = now_rfc3339()
             new["status"] = {"phase": "Terminating"}
@@ -3634,7 +3714,7 @@ class PatchMixin:
             return self.respond_obj(200, res, version, new)
         if obj["metadata"].get("finalizers"):
             # finalizers keep the object, marked for deletion, until whoever owns them removes them
-            new = copy.deepcopy(obj)
+            new = json_copy(obj)
             if not new["metadata"].get("deletionTimestamp"):
                 new["metadata"]["deletionTimestamp"] = now_rfc3339()
                 new["metadata"]["deletionGracePeriodSeconds"] = 0
