@@ -26,6 +26,7 @@ import http.server
 import json
 import marshal
 import os
+import queue
 import re
 import secrets
 import signal
@@ -3785,6 +3786,33 @@ class TLSServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
+    max_idle_threads = 16
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._idle = []  # queues of the threads waiting for their next connection
+        self._idle_lock = threading.Lock()
+
+    def process_request(self, request, client_address):
+        """ThreadingMixIn's thread per connection, except that a thread whose connection has ended waits for the
+        next one instead of exiting: a new connection wakes an idle thread (tens of microseconds) rather than
+        starting one (over a tenth of a millisecond) in front of its handshake."""
+        with self._idle_lock:
+            q = self._idle.pop() if self._idle else None
+        if q is not None:
+            q.put((request, client_address))
+            return
+        threading.Thread(target=self._serve_connections, args=(request, client_address), daemon=True).start()
+
+    def _serve_connections(self, request, client_address):
+        q = queue.SimpleQueue()
+        while True:
+            self.process_request_thread(request, client_address)
+            with self._idle_lock:
+                if len(self._idle) >= self.max_idle_threads:
+                    return
+                self._idle.append(q)
+            request, client_address = q.get()
 
     def finish_request(self, request, client_address):
         try:
