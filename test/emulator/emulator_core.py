@@ -1603,6 +1603,7 @@ class Emulator:
         self.log = []
         self.log_file = None
         self.tokens = {}
+        self.rendered = {}  # (res, version, marshal bytes of a stored object) -> its output form
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self._bootstrap_namespace(ns)
         self._bootstrap_kubernetes_service()
@@ -1677,11 +1678,28 @@ class Emulator:
                 return ip
 
     # ---- output form of a stored object for a request version
-    def render(self, obj, res, version):
-        out = json_copy(obj)
-        if res.crd:
-            out["apiVersion"] = res.api_version(version)
-        return canonical(out, res)
+    def render(self, obj, res, version, shared=False):
+        """The output form of obj. Remembered by the marshal bytes of obj (which determine it), so that an object
+        read again unchanged is not put in order again; shared=True may return the remembered object itself, for
+        callers that only serialize it."""
+        try:
+            raw = marshal.dumps(obj)
+        except ValueError:
+            out = copy.deepcopy(obj)
+            if res.crd:
+                out["apiVersion"] = res.api_version(version)
+            return canonical(out, res)
+        key = (res, version, raw)
+        out = self.rendered.get(key)
+        if out is None:
+            out = marshal.loads(raw)
+            if res.crd:
+                out["apiVersion"] = res.api_version(version)
+            out = canonical(out, res)
+            if len(self.rendered) >= 4096:
+                self.rendered.clear()
+            self.rendered[key] = out
+        return out if shared else json_copy(out)
 
 
 def sort_managed_fields(entries):
@@ -3079,7 +3097,7 @@ class ApiMixin:
         obj = emu.store[(res.group, res.resource)].get((ns or "", name))
         if obj is None:
             raise err_not_found(res, name)
-        out = emu.render(obj, res, version)
+        out = emu.render(obj, res, version, shared=True)
         tv = wants_table(self.headers.get("Accept"))
         if tv:
             return self.send_obj(200, self.table([out], res, tv, out["metadata"].get("resourceVersion")))
@@ -3129,7 +3147,7 @@ class ApiMixin:
                     meta["remainingItemCount"] = rest_count
         elif limit > 0 and has_selector and items:
             pass
-        rendered = [emu.render(o, res, version) for _, o in items]
+        rendered = [emu.render(o, res, version, shared=True) for _, o in items]
         tv = wants_table(self.headers.get("Accept"))
         if tv:
             t = self.table(rendered, res, tv, meta["resourceVersion"])
