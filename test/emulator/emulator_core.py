@@ -2430,6 +2430,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):  # quiet; the request log is the record
         pass
 
+    _date = (None, "")
+
+    def date_time_string(self, timestamp=None):
+        """The Date header as BaseHTTPRequestHandler formats it (to the second), formatted once per second."""
+        if timestamp is None:
+            timestamp = time.time()
+        sec = int(timestamp)
+        if timestamp - sec >= 0.999:  # the microsecond rounding could reach the next second: no shortcut
+            return super().date_time_string(timestamp)
+        cached_sec, text = Handler._date
+        if cached_sec != sec:
+            text = super().date_time_string(sec)
+            Handler._date = (sec, text)
+        return text
+
     def handle_one_request(self):
         try:
             super().handle_one_request()
