@@ -3909,7 +3909,7 @@ def main(argv=None, certs_proc=None, certs_dir=None):
     ctx.load_verify_locations(os.path.join(d, "ca.crt"))
     ctx.verify_mode = ssl.CERT_OPTIONAL
     ctx.set_alpn_protocols(["http/1.1"])
-    ctx.num_tickets = 0  # no client of the tests resumes a session; two tickets cost two encryptions and writes
+    ctx.num_tickets = 1  # what Go's crypto/tls (kube-apiserver) sends after a TLS 1.3 handshake; OpenSSL's default is 2
     server = TLSServer(("127.0.0.1", args.port), RequestHandler)
     server.ctx = ctx
     port = server.server_address[1]
