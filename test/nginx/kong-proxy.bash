@@ -179,16 +179,17 @@ kp_reload() {
 	kill -HUP "$KP_PID" && kp_wait_generation
 }
 
+# Safe under `set -e` (bench scripts, EXIT traps): a process already gone is not an error.
 kp_stop() {
 	[ -n "${KP_PID:-}" ] || return 0
-	kill -QUIT "$KP_PID" 2>/dev/null
+	kill -QUIT "$KP_PID" 2>/dev/null || true
 	local i
 	for i in $(seq 1 50); do
 		kill -0 "$KP_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	kill -KILL "$KP_PID" 2>/dev/null
-	wait "$KP_PID" 2>/dev/null
+	kill -KILL "$KP_PID" 2>/dev/null || true
+	wait "$KP_PID" 2>/dev/null || true
 	KP_PID=
 	return 0
 }
