@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/init-ca.sh: the guide's openssl script against `init-ca`, side by side in one run.
-#   bench/init-ca.sh [ROUNDS]          (default 9; build first with `make`)
+#   bench/init-ca.sh [ROUNDS]          (default 9; build first with `make` or `make dist`)
 # Each round runs, in fresh directories and interleaved so load changes hit all alike:
 #   1. bench/guide-certs.sh (the guide's script, verbatim: 3 x rsa:2048, 5 openssl runs)
 #   2. init-ca                       (default: ec:p256)
@@ -10,9 +10,9 @@
 # time on 2 cores, --version < 3 ms, peak RSS < 10 MB. Not run by CI (timing is noisy).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-KT=${KT:-$here/../bin/kubectl-kong_tls}
+top=$(cd "$here/.." && pwd)
+source "$here/binary.bash"
 rounds=${1:-9}
-[ -x "$KT" ] || { echo "bench: build first (make); no $KT" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/kt-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
