@@ -4,7 +4,7 @@
 set -eu
 pkgs="make gcc pkg-config libssl-dev libcurl4-openssl-dev libcjson-dev libyaml-dev libcmocka-dev
       bats python3 openssl nginx curl zsh fish bash-completion tmux
-      python3-yaml groff-base man-db dpkg-dev autoconf automake libtool"
+      python3-yaml groff-base man-db dpkg-dev autoconf automake libtool procps"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

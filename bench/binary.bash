@@ -7,3 +7,6 @@ if [ -z "${KT:-}" ]; then
 fi
 [ -x "$KT" ] || { echo "bench: build first (make, or make dist): no $KT" >&2; exit 2; }
 echo "binary: ${KT#"$top"/} ($("$KT" --version))"
+if [ -n "$(find "$top/cmd" "$top/pki" "$top/k8s" -newer "$KT" -name '*.[ch]' 2>/dev/null | head -n1)" ]; then
+	echo "bench: warning: sources are newer than ${KT#"$top"/}: rebuild it (make dist, or make)" >&2
+fi

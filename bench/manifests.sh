@@ -78,7 +78,7 @@ printf '  harness (python3 starting sh -c :)          median wall %7s ms, cpu %7
 printf '  kubectl kong-tls ca-secret -o yaml          median wall %7s ms, cpu %7s ms\n' "$(ms "$a")" "$(ms "$ac")"
 printf '  kubectl create | label --local | annotate   median wall %7s ms, cpu %7s ms\n' "$(ms "$b")" "$(ms "$bc")"
 printf '  ratio: %.1fx faster in wall time, %.1fx in CPU time (target >= 30x); same object: %s\n' \
-	"$(awk -v a="$a" -v b="$b" 'BEGIN { print b / a }')" "$(awk -v a="$ac" -v b="$bc" 'BEGIN { print b / (a > 0 ? a : 1) }')" \
+	"$(awk -v a="$a" -v b="$b" 'BEGIN { print b / (a > 0 ? a : 1) }')" "$(awk -v a="$ac" -v b="$bc" 'BEGIN { print b / (a > 0 ? a : 1) }')" \
 	"$(cmp -s "$work/ours.json" "$work/guide.json" && echo yes || echo NO)"
 
 echo "== 2. attach vs the guide's kubectl annotate commands, same emulator ($ROUNDS rounds)"
@@ -120,6 +120,6 @@ same=$(kubectl get svc echo-kt-1 -o jsonpath='{.metadata.annotations}' | python3
 ref=$(kubectl get svc echo-kc-1 -o jsonpath='{.metadata.annotations}' | python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("kubectl.kubernetes.io/last-applied-configuration", None); print(json.dumps(d, sort_keys=True))')
 printf '  kubectl kong-tls attach --ca root-ca --depth 1   median wall %7s ms, cpu %7s ms, %s API requests\n' "$(ms "$a")" "$(ms "$ac")" "$req_kt"
 printf '  3 x kubectl annotate service (the guide)         median wall %7s ms, cpu %7s ms, %s API requests\n' "$(ms "$b")" "$(ms "$bc")" "$req_kc"
-printf '  ratio: %.1fx faster in wall time, %.1fx in CPU time; same annotations: %s\n' "$(awk -v a="$a" -v b="$b" 'BEGIN { print b / a }')" \
+printf '  ratio: %.1fx faster in wall time, %.1fx in CPU time; same annotations: %s\n' "$(awk -v a="$a" -v b="$b" 'BEGIN { print b / (a > 0 ? a : 1) }')" \
 	"$(awk -v a="$ac" -v b="$bc" 'BEGIN { print b / (a > 0 ? a : 1) }')" \
 	"$([ "$same" = "$ref" ] && echo yes || echo "NO ($same vs $ref)")"

@@ -54,7 +54,9 @@ timed_us() { # FUNCTION: its wall time in microseconds (bash's clock: no process
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-tool && by_hand  # warm-up, and both must succeed
+# warm-up; both must reach Kong's verdict "accept"
+tool || { echo "bench/verify.sh: verify svc/echo did not accept the upstream" >&2; exit 1; }
+by_hand || { echo "bench/verify.sh: openssl s_client did not verify the upstream" >&2; exit 1; }
 for _ in $(seq "$N"); do  # interleaved, so that a change in the machine's load hits both sides
 	timed_us tool >>"$work/t-tool"
 	timed_us by_hand >>"$work/t-hand"

@@ -91,7 +91,7 @@ static int finish(int rc)
 
 static void openssl_init(const struct kt_cmd *cmd)
 {
-	uint64_t opts = OPENSSL_INIT_NO_ATEXIT | OPENSSL_INIT_NO_LOAD_CONFIG;
+	uint64_t opts = OPENSSL_INIT_NO_ATEXIT;
 
 	/*
 	 * OPENSSL_INIT_NO_ATEXIT: the process is about to end anyway; OpenSSL's clean-up
@@ -100,7 +100,8 @@ static void openssl_init(const struct kt_cmd *cmd)
 	 * policy: protocols, cipher strings, security level) is not what Kong's own OpenSSL
 	 * runs with, nor what kubectl (Go) talks to the API server with; verify must judge
 	 * an upstream as Kong does, so it is not read (libcurl's request to read it comes
-	 * after this and is then ignored). It was also a tenth of a cluster command's work.
+	 * after this and is then ignored), unless OPENSSL_CONF names a file on purpose.
+	 * It was also a tenth of a cluster command's work.
 	 * OPENSSL_INIT_NO_ADD_ALL_CIPHERS: OpenSSL 3.0 copies every legacy cipher name into
 	 * its name map on the first algorithm fetch, a quarter of a short command's work.
 	 * Those names serve only to look up the cipher of a legacy-encrypted PEM private
@@ -109,6 +110,8 @@ static void openssl_init(const struct kt_cmd *cmd)
 	 */
 	if (cmd && !cmd->reads_private_keys)
 		opts |= OPENSSL_INIT_NO_ADD_ALL_CIPHERS;
+	if (!getenv("OPENSSL_CONF"))
+		opts |= OPENSSL_INIT_NO_LOAD_CONFIG;
 	OPENSSL_init_crypto(opts, NULL);
 }
 

@@ -282,8 +282,9 @@ static int gather_live(const char *address, const char *sni, long timeout_ms, st
 
 /*
  * The live handshake needs only the address and the name Kong sends, so for svc/NAME
- * it starts on a second thread as soon as that name is known (at once with --host,
- * else from the Service's host-header) and runs while the API requests are in flight. Its result is used only when the
+ * it starts on a second thread as soon as that name is known (with --host, once the
+ * cluster client is set up; else from the Service's host-header) and runs while the
+ * API requests are in flight. Its result is used only when the
  * plan turns out to ask for the same name; otherwise it is dropped and, if needed,
  * the handshake is done again. A prefetch still running when it is not needed is
  * left to finish on its own (the process is about to exit).
@@ -352,11 +353,7 @@ static struct prefetch *prefetch_start(const struct verify_opts *o, const cJSON 
 	return p;
 }
 
-/*
- * Take the prefetched handshake if it was for this address and name: returns 1 and
- * sets *rc (and *err on failure) as gather_live() would, or 0 when it does not apply.
- * Either way the prefetch is finished with.
- */
+/* Leave a prefetch that is not needed to finish on its own (the process is about to exit). */
 static void prefetch_drop(struct prefetch *p)
 {
 	if (!p)
@@ -365,6 +362,11 @@ static void prefetch_drop(struct prefetch *p)
 	abandoned_prefetch = p;
 }
 
+/*
+ * Take the prefetched handshake if it was for this address and name: returns 1 and
+ * sets *rc (and *err on failure) as gather_live() would, or 0 when it does not apply.
+ * Either way the prefetch is finished with.
+ */
 static int prefetch_take(struct prefetch *p, const char *address, const char *sni, struct verify_input *in,
 			 int *rc, struct kt_err *err)
 {
@@ -885,13 +887,12 @@ static int verify_service(const struct verify_opts *o)
 	memset(&plan, 0, sizeof(plan));
 	memset(&in, 0, sizeof(in));
 	memset(&verdict, 0, sizeof(verdict));
+	/* after the cluster set-up: libcurl's global init must not run beside another thread */
+	rc = kt_kube_open(&o->co, &kube);
+	if (rc)
+		return rc;
 	if (o->host)
 		live = prefetch_start(o, NULL);
-	rc = kt_kube_open(&o->co, &kube);
-	if (rc) {
-		prefetch_drop(live);
-		return rc;
-	}
 	ns = kube.ns;
 	if (k8s_svc_fetch_service(kube.client, ns, o->service, &objs, &err))
 		goto fail;

@@ -55,20 +55,24 @@ static int trailing_text(const char *p, size_t len)
 
 /*
  * Walk the PEM blocks as KIC does: stop at the first non-CERTIFICATE block or the
- * first corrupt block; the first certificate's DER goes to *first.
+ * first corrupt block; the first certificate's DER goes to *first. Go's pem.Decode
+ * skips header lines ("Proc-Type: ...", "Comment: ..."); *first_headers says the
+ * first block had some, which OpenSSL's PEM reader (Kong's) does not skip.
  */
 static void walk_blocks(const void *pem, size_t len, struct pki_caobj *out, int *bad_type, int *corrupt,
-			X509 **first)
+			X509 **first, int *first_headers)
 {
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
 	char *name = NULL, *header = NULL;
 	unsigned char *der = NULL;
 	long der_len;
 
-	*bad_type = *corrupt = 0;
+	*bad_type = *corrupt = *first_headers = 0;
 	*first = NULL;
 	while (bio && PEM_read_bio(bio, &name, &header, &der, &der_len)) {
 		out->n_blocks++;
+		if (out->n_blocks == 1)
+			*first_headers = header[0] != '\0';
 		if (strcmp(name, "CERTIFICATE"))
 			*bad_type = 1;
 		else if (out->n_blocks == 1) {
@@ -98,7 +102,18 @@ static void walk_blocks(const void *pem, size_t len, struct pki_caobj *out, int 
 	BIO_free(bio);
 }
 
-static void kic_verdict(struct pki_caobj *out, int bad_type, int corrupt, int trailing, X509 *first)
+/* basicConstraints present with CA:TRUE (Go's IsCA, Kong's get_basic_constraints("ca")) */
+static int is_ca_cert(X509 *x)
+{
+	BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(x, NID_basic_constraints, NULL, NULL);
+	int ca = bc && bc->ca;
+
+	BASIC_CONSTRAINTS_free(bc);
+	return ca;
+}
+
+/* KIC judges the certificate it decoded itself, which may not be the one Kong reads */
+static void kic_verdict(struct pki_caobj *out, int bad_type, int corrupt, int trailing, X509 *first, time_t at)
 {
 	const char *msg = NULL;
 
@@ -114,10 +129,10 @@ static void kic_verdict(struct pki_caobj *out, int bad_type, int corrupt, int tr
 	} else if (!first) {
 		out->kic_problem = PKI_CAOBJ_UNPARSABLE;
 		msg = "failed to parse certificate";
-	} else if (!out->is_ca) {
+	} else if (!is_ca_cert(first)) {
 		out->kic_problem = PKI_CAOBJ_NOT_CA;
 		msg = "certificate is missing the 'CA' basic constraint";
-	} else if (out->expired) {
+	} else if (X509_cmp_time(X509_get0_notAfter(first), &at) < 0) {
 		out->kic_problem = PKI_CAOBJ_EXPIRED;
 		msg = "expired";
 	}
@@ -176,7 +191,7 @@ int pki_caobj_check(const void *pem, size_t len, time_t at, struct pki_caobj *ou
 	char parse_error[200] = "no certificate found";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0, i;
-	int bad_type, corrupt, crit = -1;
+	int bad_type, corrupt, first_headers, crit = -1;
 
 	memset(out, 0, sizeof(*out));
 	out->pathlen = -1;
@@ -191,14 +206,15 @@ int pki_caobj_check(const void *pem, size_t len, time_t at, struct pki_caobj *ou
 
 	ERR_clear_error();
 	out->n_cert_tags = count_tag(pem, len, CERT_TAG);
-	walk_blocks(pem, len, out, &bad_type, &corrupt, &kic_first);
+	walk_blocks(pem, len, out, &bad_type, &corrupt, &kic_first, &first_headers);
 
 	/*
 	 * Kong's x509.new(): the first CERTIFICATE block, skipping other blocks. When that
-	 * is KIC's first block, parsed whole, it is the same certificate: decoding one costs
-	 * OpenSSL 3.0 about a million instructions, so it is not decoded twice.
+	 * is KIC's first block, without header lines and parsed whole, it is the same
+	 * certificate: decoding one costs OpenSSL 3.0 about a million instructions, so it
+	 * is not decoded twice. (Header lines make OpenSSL's reader fail or decrypt.)
 	 */
-	if (kic_first && X509_up_ref(kic_first)) {
+	if (kic_first && !first_headers && X509_up_ref(kic_first)) {
 		out->cert = kic_first;
 	} else {
 		bio = len ? BIO_new_mem_buf(pem, (int)len) : NULL;
@@ -235,7 +251,7 @@ int pki_caobj_check(const void *pem, size_t len, time_t at, struct pki_caobj *ou
 			snprintf(out->digest + 2 * i, 3, "%02x", md[i]);
 	}
 	kong_verdict(out, parse_error);
-	kic_verdict(out, bad_type, corrupt, trailing_text(pem, len), kic_first);
+	kic_verdict(out, bad_type, corrupt, trailing_text(pem, len), kic_first, at);
 	out->accepted = !out->kong_msg[0] && !out->kic_msg[0];
 	if (!out->accepted)
 		snprintf(out->hint, sizeof(out->hint), "%s",

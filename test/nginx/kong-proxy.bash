@@ -188,6 +188,8 @@ kp_stop() {
 		kill -0 "$KP_PID" 2>/dev/null || break
 		sleep 0.05
 	done
+	# workers still draining when the master is killed would be left behind
+	pkill -KILL -P "$KP_PID" 2>/dev/null || true
 	kill -KILL "$KP_PID" 2>/dev/null || true
 	wait "$KP_PID" 2>/dev/null || true
 	KP_PID=

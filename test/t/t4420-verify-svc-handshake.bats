@@ -106,3 +106,26 @@ verify() { run --separate-stderr "$KT" verify svc/echo -n "$NS" --address "127.0
 	assert_exit 1
 	[[ "$output" != *"served [0]"* ]]
 }
+
+@test "an early handshake still waiting when the answer is known does not hold the command up" {
+	# a listener that accepts and never answers: the handshake would wait for --timeout
+	local port pid start
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	python3 -c 'import socket,sys,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+held=[]
+while True:
+    held.append(s.accept()[0])' "$port" &
+	pid=$!
+	for _ in $(seq 50); do
+		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2).close()' "$port" \
+			2>/dev/null && break
+		sleep 0.05
+	done
+	start=$SECONDS
+	run --separate-stderr "$KT" verify svc/nope -n "$NS" --address "127.0.0.1:$port" --host kong.example --timeout 20s
+	kill "$pid" 2>/dev/null || true
+	assert_exit 1
+	assert_contains "fail  service:"
+	[ $((SECONDS - start)) -lt 10 ]
+}

@@ -185,6 +185,14 @@ static void blocks_and_text_around(void **state)
 	assert_int_equal(c.kic_problem, PKI_CAOBJ_BLOCK_TYPE);
 	assert_string_equal(c.kong_msg, "");
 	pki_caobj_release(&c);
+	/* header lines in the block: Go's pem.Decode skips them, OpenSSL's reader (Kong's) refuses */
+	n = sprintf(buf, "-----BEGIN CERTIFICATE-----\nComment: hello\n\n%s", strchr(pem, '\n') + 1);
+	check_buf(buf, (size_t)n, 0, &c);
+	assert_false(c.accepted);
+	assert_string_equal(c.kic_msg, "");
+	assert_string_equal(c.kong_msg, "invalid certificate: not proc type");
+	assert_int_equal(c.kong_problem, PKI_CAOBJ_UNPARSABLE);
+	pki_caobj_release(&c);
 	/* nothing at all */
 	check_buf("", 0, 0, &c);
 	assert_false(c.accepted);
