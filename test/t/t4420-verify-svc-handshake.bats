@@ -129,3 +129,58 @@ while True:
 	assert_contains "fail  service:"
 	[ $((SECONDS - start)) -lt 10 ]
 }
+
+# A stand-in for `kubectl port-forward`, which needs a kubelet the emulator does not have: it forwards a
+# loopback port to the upstream, prints kubectl's "Forwarding from" line, logs its arguments and its end.
+fake_kubectl() {
+	mkdir -p "$BATS_TEST_TMPDIR/fake"
+	cat >"$BATS_TEST_TMPDIR/fake/kubectl" <<-'PY'
+	#!/usr/bin/env python3
+	import os, signal, socket, sys, threading
+	log = os.environ["FAKE_PF_LOG"]
+	with open(log, "a") as f:
+	    f.write(" ".join(sys.argv[1:]) + "\n")
+	def done(*_):
+	    with open(log, "a") as f:
+	        f.write("terminated\n")
+	    os._exit(0)
+	signal.signal(signal.SIGTERM, done)
+	ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(8)
+	print("Forwarding from 127.0.0.1:%d -> 443" % ls.getsockname()[1], flush=True)
+	def pump(a, b):
+	    while True:
+	        d = a.recv(65536)
+	        if not d:
+	            break
+	        b.sendall(d)
+	    b.close()
+	while True:
+	    c, _ = ls.accept()
+	    u = socket.create_connection(("127.0.0.1", int(os.environ["FAKE_PF_TARGET"])))
+	    threading.Thread(target=pump, args=(c, u), daemon=True).start()
+	    threading.Thread(target=pump, args=(u, c), daemon=True).start()
+	PY
+	chmod +x "$BATS_TEST_TMPDIR/fake/kubectl"
+}
+
+@test "--port-forward: kubectl's forwarded port is used for the handshake, and kubectl is stopped after" {
+	annotate konghq.com/protocol=https konghq.com/tls-verify=true konghq.com/ca-certificates-secrets=root-ca
+	fake_kubectl
+	export FAKE_PF_LOG=$BATS_TEST_TMPDIR/pf.log FAKE_PF_TARGET=$UP
+	PATH=$BATS_TEST_TMPDIR/fake:$PATH run --separate-stderr "$KT" verify svc/echo -n "$NS" --port-forward --host kong.example
+	assert_exit 0
+	assert_contains "via port-forward"
+	assert_contains "SNI kong.example"
+	assert_contains "served [0] CN=leaf"
+	[ "$(cat "$FAKE_PF_LOG")" = "$(printf 'port-forward -n %s svc/echo :443 --address 127.0.0.1\nterminated' "$NS")" ] ||
+		{ cat "$FAKE_PF_LOG"; false; }
+	! pgrep -f "$BATS_TEST_TMPDIR/fake/kubectl" >/dev/null
+	# the cluster flags go to kubectl too
+	: >"$FAKE_PF_LOG"
+	PATH=$BATS_TEST_TMPDIR/fake:$PATH run --separate-stderr "$KT" verify svc/echo -n "$NS" --port-forward --host kong.example \
+		--kubeconfig "$KUBECONFIG" --context "$(kubectl config current-context)"
+	assert_exit 0
+	grep -qx -- "--kubeconfig $KUBECONFIG --context $(kubectl config current-context) port-forward -n $NS svc/echo :443 --address 127.0.0.1" \
+		"$FAKE_PF_LOG" || { cat "$FAKE_PF_LOG"; false; }
+	grep -qx terminated "$FAKE_PF_LOG"
+}
