@@ -284,10 +284,10 @@ static int gather_live(const char *address, const char *sni, long timeout_ms, st
  * The live handshake needs only the address and the name Kong sends, so for svc/NAME
  * it starts on a second thread as soon as that name is known (with --host, once the
  * cluster client is set up; else from the Service's host-header) and runs while the
- * API requests are in flight. Its result is used only when the
- * plan turns out to ask for the same name; otherwise it is dropped and, if needed,
- * the handshake is done again. A prefetch still running when it is not needed is
- * left to finish on its own (the process is about to exit).
+ * API requests are in flight. Its result is used only when the plan turns out to ask
+ * for the same name; otherwise it is dropped and, if needed, the handshake is done
+ * again. A prefetch still running when it is not needed is left to finish on its own
+ * (the process is about to exit).
  */
 struct prefetch {
 	pthread_t thread;
