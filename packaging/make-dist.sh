@@ -30,7 +30,10 @@ if [ -n "$bad" ]; then
 	echo "make-dist: kubectl-kong_tls links more than libc:" >&2; echo "$bad" >&2; exit 1
 fi
 
-epoch=${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || echo 0)}
+# the last change to anything but the manifest, which records this archive's sha256: committing
+# the manifest must not change the archive (a clean clone then rebuilds the bytes it names)
+epoch=${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct -- . ':!krew-manifest.yaml' 2>/dev/null || echo 0)}
+[ -n "$epoch" ] || epoch=0
 tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
 	--format=gnu -cf - $(cd "$stage" && ls -A) | gzip -9n >"$out/$name.tar.gz"
 (cd "$out" && sha256sum "$name.tar.gz" >"$name.tar.gz.sha256")
