@@ -31,7 +31,13 @@ else
 	prefix=$deps/prefix-$arch cc=$cross-gcc ar=$cross-ar b=$deps/$arch
 	command -v "$cc" >/dev/null || { echo "dist deps: $cc missing (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)" >&2; exit 1; }
 fi
-[ -f "$prefix/.done" ] && { echo "dist deps: reusing $prefix"; exit 0; }
+# Bump when the recipe changes: a finished build made by another recipe is redone.
+recipe=2
+[ "$(cat "$prefix/.done" 2>/dev/null)" = "$recipe" ] && { echo "dist deps: reusing $prefix"; exit 0; }
+rm -rf "$prefix"
+# The same sources give the same bytes wherever the clone is: __FILE__ (curl's error paths) and
+# debug info name /kt-deps/..., not this directory.
+repro=-ffile-prefix-map=$deps=/kt-deps
 
 if [ -z "$cross" ]; then
 	multiarch=$(gcc -print-multiarch)
@@ -84,7 +90,7 @@ if [ ! -f "$prefix/lib/libcjson.a" ]; then
 	src=$(fetch cjson)
 	echo "dist deps: cJSON from $src"
 	mkdir -p "$prefix/include/cjson" "$b/obj"
-	"$cc" -O2 -fPIC -std=c89 -c -o "$b/obj/cJSON.o" "$src/cJSON.c"
+	"$cc" -O2 $repro -fPIC -std=c89 -c -o "$b/obj/cJSON.o" "$src/cJSON.c"
 	"$ar" rcs "$prefix/lib/libcjson.a" "$b/obj/cJSON.o"
 	cp "$src/cJSON.h" "$prefix/include/cjson/"
 fi
@@ -97,7 +103,7 @@ if [ -n "$cross" ] && [ ! -f "$prefix/lib/libcrypto.a" ]; then
 	rm -rf "$b/build-openssl" && mkdir -p "$b/build-openssl"
 	(cd "$b/build-openssl" && "$src/Configure" "$ossl_target" --cross-compile-prefix="$cross-" \
 		--prefix="$prefix" --libdir=lib --openssldir=/usr/lib/ssl no-shared no-module no-engine \
-		no-tests no-legacy no-dso >configure.log 2>&1 \
+		no-tests no-legacy no-dso "$repro" >configure.log 2>&1 \
 		&& make -j"$jobs" build_libs >make.log 2>&1 && make install_dev >install.log 2>&1) \
 		|| { tail -30 "$b"/build-openssl/*.log >&2; exit 1; }
 fi
@@ -107,7 +113,7 @@ if [ -n "$cross" ] && [ ! -f "$prefix/lib/libyaml.a" ]; then
 	rm -rf "$b/build-yaml" && mkdir -p "$b/build-yaml"
 	(cd "$src" && [ -x configure ] || autoreconf -fi >/dev/null 2>&1)
 	(cd "$b/build-yaml" && "$src/configure" --host="$cross" --prefix="$prefix" --disable-shared --enable-static \
-		--with-pic >configure.log 2>&1 && make -j"$jobs" >make.log 2>&1 && make install >install.log 2>&1) \
+		--with-pic CFLAGS="-O2 $repro" >configure.log 2>&1 && make -j"$jobs" >make.log 2>&1 && make install >install.log 2>&1) \
 		|| { tail -30 "$b"/build-yaml/*.log >&2; exit 1; }
 fi
 
@@ -134,11 +140,11 @@ if [ ! -f "$prefix/lib/libcurl.a" ]; then
 		--disable-alt-svc --disable-hsts --without-zlib --without-brotli --without-zstd \
 		--without-libidn2 --without-libpsl --without-nghttp2 --without-nghttp3 --without-ngtcp2 \
 		--without-libssh2 --without-libssh --without-librtmp --without-gssapi --without-libgsasl \
-		--disable-websockets >"$bc/configure.log" 2>&1) \
+		--disable-websockets CFLAGS="-O2 $repro" >"$bc/configure.log" 2>&1) \
 		|| { tail -30 "$bc/configure.log" >&2; exit 1; }
 	make -C "$bc/lib" -j"$jobs" >"$bc/make.log" 2>&1 || { tail -30 "$bc/make.log" >&2; exit 1; }
 	make -C "$bc/lib" install >/dev/null
 	make -C "$bc/include" install >/dev/null
 fi
-touch "$prefix/.done"
+echo "$recipe" >"$prefix/.done"
 echo "dist deps: done in $prefix"
