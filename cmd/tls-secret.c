@@ -175,7 +175,9 @@ static int cmd_tls_secret(int argc, char **argv)
 	if (!cert || !keyfile)
 		return usagef(&kt_cmd_tls_secret, "missing %s", !cert ? "--cert FILE (the chain)" : "--key FILE");
 
-	if (pki_load_certs_file(cert, &chain, &err) || pki_read_file(cert, &chain_pem, &chain_len, &err) ||
+	/* read once: --cert - is standard input, which cannot be read a second time */
+	if (pki_read_file(cert, &chain_pem, &chain_len, &err) ||
+	    pki_load_certs_mem(chain_pem, chain_len, pki_load_display_name(cert), &chain, &err) ||
 	    pki_read_file(keyfile, &key_pem, &key_len, &err) ||
 	    pki_tls_pair_check(chain, pki_load_display_name(cert), key_pem, key_len, pki_load_display_name(keyfile),
 			       &inter, &err)) {

@@ -26,6 +26,12 @@ setup() {
 	json_equal ref.json back.json
 }
 
+@test "--cert - reads the chain from standard input, once" {
+	"$KT" tls-secret goecho-tls --cert "$C/chain.crt" --key "$C/leaf.key" -o json >file.json
+	"$KT" tls-secret goecho-tls --cert - --key "$C/leaf.key" -o json <"$C/chain.crt" >stdin.json
+	json_equal file.json stdin.json
+}
+
 @test "a key that does not match the leaf is refused, and the key is not printed" {
 	run "$KT" tls-secret goecho-tls --cert "$C/chain.crt" --key "$C/int.key" -o yaml
 	assert_exit 1
