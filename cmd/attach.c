@@ -436,10 +436,8 @@ static int attach_policy(struct kt_kube *k, const struct attach *a)
 		goto out;
 	}
 	if (k8s_path(path, sizeof(path), K8S_GATEWAY_GROUP, version, k->ns, "backendtlspolicies", name, &err) ||
-	    k8s_apply(k->client, path, obj, K8S_FIELD_MANAGER,
-		      (a->force ? K8S_FORCE : 0) | (a->dry_run == KT_DRY_SERVER ? K8S_DRY_RUN : 0), &result, &err)) {
-		if (err.code == KT_E_CONFLICT && !err.hint[0])
-			kt_err_hint(&err, "another field manager owns these fields; re-run with --force to take them over");
+	    kt_apply(k, path, obj, (a->force ? K8S_FORCE : 0) | (a->dry_run == KT_DRY_SERVER ? K8S_DRY_RUN : 0),
+		     &result, &err)) {
 		rc = kt_fail(&err);
 		goto out;
 	}

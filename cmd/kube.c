@@ -157,6 +157,16 @@ const char *kt_service_arg(const struct kt_cmd *cmd, const char *arg)
 	return kt_check_name(cmd, "service", name) ? NULL : name;
 }
 
+int kt_apply(struct kt_kube *k, const char *path, const cJSON *obj, unsigned flags, cJSON **result,
+	     struct kt_err *err)
+{
+	int rc = k8s_apply(k->client, path, obj, K8S_FIELD_MANAGER, flags, result, err);
+
+	if (rc && err->code == KT_E_CONFLICT && !err->hint[0])
+		kt_err_hint(err, "another field manager owns these fields; re-run with --force to take them over");
+	return rc;
+}
+
 const char *kt_apply_verb(const struct kt_kube *k, const cJSON *before, const cJSON *after)
 {
 	const char *rv0 = k8s_meta_resource_version(before), *rv1 = k8s_meta_resource_version(after);

@@ -103,6 +103,13 @@ int kt_load_ca_cert(const char *path, char **pem, size_t *pem_len, char digest[6
 int kt_tls_secret_apply(struct kt_kube *k, const char *name, const char *chain, size_t chain_len,
 			const char *key, size_t key_len, int force, int check_existing, enum kt_dry_run dry_run);
 
+/*
+ * k8s_apply() with the field manager kubectl-kong-tls; a conflict with another field
+ * manager gets the hint to take the fields over with --force.
+ */
+int kt_apply(struct kt_kube *k, const char *path, const cJSON *obj, unsigned flags, cJSON **result,
+	     struct kt_err *err);
+
 /* "created" (the server answered 201) or "configured"/"unchanged" (resourceVersion kept). */
 const char *kt_apply_verb(const struct kt_kube *k, const cJSON *before, const cJSON *after);
 

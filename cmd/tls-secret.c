@@ -112,9 +112,7 @@ int kt_tls_secret_apply(struct kt_kube *k, const char *name, const char *chain, 
 		flags |= K8S_FORCE;
 	if (dry_run == KT_DRY_SERVER)
 		flags |= K8S_DRY_RUN;
-	if (k8s_apply(k->client, path, obj, K8S_FIELD_MANAGER, flags, &result, &err)) {
-		if (err.code == KT_E_CONFLICT && !err.hint[0])
-			kt_err_hint(&err, "another field manager owns these fields; re-run with --force to take them over");
+	if (kt_apply(k, path, obj, flags, &result, &err)) {
 		rc = kt_fail(&err);
 		goto out;
 	}
