@@ -38,7 +38,6 @@ enum {
 };
 
 #define LOOKUP_TIMEOUT_MS 2000
-#define CA_LABEL "konghq.com/ca-cert=true"
 
 static const struct kt_opt complete_opts[] = {
 	KT_OPTS_HELP,
@@ -331,9 +330,9 @@ static int complete_live(const struct typed *t, enum kt_comp kind)
 		else
 			kind_secret = !t->ca_kind || !strcmp(t->ca_kind, "secret");
 		if (kind_secret)
-			list_names(client, ns, "secrets", CA_LABEL, "", "CA Secret");
+			list_names(client, ns, "secrets", K8S_LABEL_CA_CERT "=true", "", "CA Secret");
 		if (!t->ca_kind ? !find_long(t->cmd, "ca-kind", 7) : !strcmp(t->ca_kind, "configmap"))
-			list_names(client, ns, "configmaps", CA_LABEL, "", "CA ConfigMap");
+			list_names(client, ns, "configmaps", K8S_LABEL_CA_CERT "=true", "", "CA ConfigMap");
 		break;
 	case KT_COMP_NAMESPACE:
 		list_names(client, NULL, "namespaces", NULL, "", NULL);

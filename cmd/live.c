@@ -133,7 +133,7 @@ int kt_proxy_probe(const char *proxy_url, const char *host, const char *path, lo
 	curl_easy_setopt(h, CURLOPT_URL, r->url);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 10000L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
@@ -145,7 +145,7 @@ int kt_proxy_probe(const char *proxy_url, const char *host, const char *path, lo
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	cc = curl_easy_perform(h);
 	if (cc != CURLE_OK) {
-		fmt_ms(dur, sizeof(dur), timeout_ms > 0 ? timeout_ms : 10000L);
+		fmt_ms(dur, sizeof(dur), timeout_ms);
 		if (cc == CURLE_COULDNT_CONNECT) {
 			kt_err_set(err, KT_E_TLS, "cannot reach the proxy %s: %s", proxy_url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
 			kt_err_hint(err, "is Kong's proxy running there? kubectl get svc -A | grep kong-proxy");
@@ -219,7 +219,7 @@ int kt_port_forward_start(const struct kt_cluster_opts *co, const char *ns, cons
 	char target[300], portarg[16], outbuf[1024] = "", errbuf[1024] = "", line[300], dur[32];
 	size_t on = 0, en = 0;
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, argc = 0, i, status;
-	long deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 10000L);
+	long deadline = mono_ms() + timeout_ms;
 	struct sigaction sa;
 
 	memset(pf, 0, sizeof(*pf));
@@ -300,7 +300,7 @@ int kt_port_forward_start(const struct kt_cluster_opts *co, const char *ns, cons
 			goto fail;
 		}
 		if (left <= 0) {
-			fmt_ms(dur, sizeof(dur), timeout_ms > 0 ? timeout_ms : 10000L);
+			fmt_ms(dur, sizeof(dur), timeout_ms);
 			first_line(errbuf, line, sizeof(line));
 			kt_err_set(err, KT_E_TLS, "kubectl port-forward to svc/%s port %d did not start within %s%s%s", name,
 				   port, dur, line[0] ? ": " : "", line);

@@ -23,7 +23,7 @@ struct kt_proxy_result {
 
 /*
  * GET proxy_url + path ("/" when NULL) with "Host: host" (when not NULL), within
- * timeout_ms. Returns 0 with *r filled for any HTTP answer, or KT_E_TLS (proxy down,
+ * timeout_ms (> 0, as verify's --timeout always is). Returns 0 with *r filled for any HTTP answer, or KT_E_TLS (proxy down,
  * timeout, TLS failure talking to the proxy) / KT_E_USAGE (bad URL) with err filled.
  */
 int kt_proxy_probe(const char *proxy_url, const char *host, const char *path, long timeout_ms,
@@ -37,7 +37,7 @@ struct kt_port_forward {
 
 /*
  * Run `kubectl port-forward -n ns svc/name :port --address 127.0.0.1` (passing the
- * cluster flags on) and wait up to timeout_ms for its "Forwarding from" line. The
+ * cluster flags on) and wait up to timeout_ms (> 0) for its "Forwarding from" line. The
  * child is killed by kt_port_forward_stop(), and also if this process gets SIGINT,
  * SIGTERM or SIGHUP meanwhile. KT_E_TLS when kubectl exits or stays silent (its
  * first stderr line is quoted), KT_E_NOTFOUND when kubectl is not installed.

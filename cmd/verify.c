@@ -213,35 +213,29 @@ static int add_ca_pem(struct verify_input *in, const char *source, const char *d
 		      struct kt_err *err)
 {
 	STACK_OF(X509) *certs = NULL;
-	struct verify_ca *ca;
+	struct pki_caobj obj;
 	int rc;
 
 	if (in->n_cas == MAX_CA_FILES)
 		return kt_err_set(err, KT_E_USAGE, "too many CA certificates (at most %d)", MAX_CA_FILES);
-	ca = &in->cas[in->n_cas];
-	snprintf(ca->source, sizeof(ca->source), "%s", source);
-	rc = pki_caobj_check(data, len, in->at, &ca->obj, err);
+	rc = pki_caobj_check(data, len, in->at, &obj, err);
 	if (rc)
 		return rc;
-	if (!ca->obj.accepted) {
-		/* an accepted CA object is one PEM certificate: the loader has nothing to add */
-		rc = pki_load_certs_mem(data, len, source, &certs, err);
-		sk_X509_pop_free(certs, X509_free);
-		if (rc) {
-			pki_caobj_release(&ca->obj);
-			return rc;
-		}
-		in->n_cas++;
-		in->n_rejected_cas++;
-		return KT_OK;
+	if (obj.accepted) {
+		rc = adopt_ca(in, source, &obj, err);
+		pki_caobj_release(&obj);
+		return rc;
 	}
-	in->n_cas++;
-	if (!X509_up_ref(ca->obj.cert))
-		return kt_err_set(err, KT_E_INTERNAL, "out of memory");
-	if (!sk_X509_push(in->trusted, ca->obj.cert)) {
-		X509_free(ca->obj.cert);  /* drops the reference just taken */
-		return kt_err_set(err, KT_E_INTERNAL, "out of memory");
+	/* an accepted CA object is one PEM certificate: the loader has something to say only here */
+	rc = pki_load_certs_mem(data, len, source, &certs, err);
+	sk_X509_pop_free(certs, X509_free);
+	if (rc) {
+		pki_caobj_release(&obj);
+		return rc;
 	}
+	snprintf(in->cas[in->n_cas].source, sizeof(in->cas[in->n_cas].source), "%s", source);
+	in->cas[in->n_cas++].obj = obj;
+	in->n_rejected_cas++;
 	return KT_OK;
 }
 
