@@ -102,18 +102,26 @@ static void walk_blocks(const void *pem, size_t len, struct pki_caobj *out, int 
 	BIO_free(bio);
 }
 
-/* basicConstraints present with CA:TRUE (Go's IsCA, Kong's get_basic_constraints("ca")) */
-static int is_ca_cert(X509 *x)
+/* What both judges ask of a certificate. */
+struct ca_facts {
+	int is_ca;     /* basicConstraints present with CA:TRUE (Go's IsCA, Kong's get_basic_constraints("ca")) */
+	long pathlen;  /* -1 when absent */
+	int expired;   /* Not After < at */
+};
+
+static void ca_facts_of(X509 *x, time_t at, struct ca_facts *f)
 {
 	BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(x, NID_basic_constraints, NULL, NULL);
-	int ca = bc && bc->ca;
 
+	f->is_ca = bc && bc->ca;
+	f->pathlen = bc && bc->pathlen ? ASN1_INTEGER_get(bc->pathlen) : -1;
+	f->expired = X509_cmp_time(X509_get0_notAfter(x), &at) < 0;
 	BASIC_CONSTRAINTS_free(bc);
-	return ca;
 }
 
-/* KIC judges the certificate it decoded itself, which may not be the one Kong reads */
-static void kic_verdict(struct pki_caobj *out, int bad_type, int corrupt, int trailing, X509 *first, time_t at)
+/* KIC judges the certificate it decoded itself (first, with its facts), which may not be the one Kong reads */
+static void kic_verdict(struct pki_caobj *out, int bad_type, int corrupt, int trailing, X509 *first,
+			const struct ca_facts *f)
 {
 	const char *msg = NULL;
 
@@ -129,10 +137,10 @@ static void kic_verdict(struct pki_caobj *out, int bad_type, int corrupt, int tr
 	} else if (!first) {
 		out->kic_problem = PKI_CAOBJ_UNPARSABLE;
 		msg = "failed to parse certificate";
-	} else if (!is_ca_cert(first)) {
+	} else if (!f->is_ca) {
 		out->kic_problem = PKI_CAOBJ_NOT_CA;
 		msg = "certificate is missing the 'CA' basic constraint";
-	} else if (X509_cmp_time(X509_get0_notAfter(first), &at) < 0) {
+	} else if (f->expired) {
 		out->kic_problem = PKI_CAOBJ_EXPIRED;
 		msg = "expired";
 	}
@@ -185,13 +193,13 @@ static const char *hint_for(enum pki_caobj_problem p)
 
 int pki_caobj_check(const void *pem, size_t len, time_t at, struct pki_caobj *out, struct kt_err *err)
 {
-	BASIC_CONSTRAINTS *bc = NULL;
+	struct ca_facts kong = { 0, -1, 0 }, kic = { 0, -1, 0 };
 	X509 *kic_first = NULL;
 	BIO *bio = NULL;
 	char parse_error[200] = "no certificate found";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0, i;
-	int bad_type, corrupt, first_headers, crit = -1;
+	int bad_type, corrupt, first_headers;
 
 	memset(out, 0, sizeof(*out));
 	out->pathlen = -1;
@@ -233,16 +241,14 @@ int pki_caobj_check(const void *pem, size_t len, time_t at, struct pki_caobj *ou
 	if (out->cert) {
 		X509 *x = out->cert;
 
-		bc = X509_get_ext_d2i(x, NID_basic_constraints, &crit, NULL);
-		out->is_ca = bc && bc->ca;
-		if (bc && bc->pathlen)
-			out->pathlen = ASN1_INTEGER_get(bc->pathlen);
-		out->expired = X509_cmp_time(X509_get0_notAfter(x), &at) < 0;
+		ca_facts_of(x, at, &kong);
+		out->is_ca = kong.is_ca;
+		out->pathlen = kong.pathlen;
+		out->expired = kong.expired;
 		out->not_yet_valid = X509_cmp_time(X509_get0_notBefore(x), &at) > 0;
 		out->not_before = pki_asn1_time(X509_get0_notBefore(x));
 		out->not_after = pki_asn1_time(X509_get0_notAfter(x));
 		if (!X509_digest(x, EVP_sha256(), md, &md_len)) {
-			BASIC_CONSTRAINTS_free(bc);
 			X509_free(kic_first);
 			pki_caobj_release(out);
 			return kt_err_openssl(err, KT_E_INTERNAL, "cannot compute a certificate digest");
@@ -251,12 +257,15 @@ int pki_caobj_check(const void *pem, size_t len, time_t at, struct pki_caobj *ou
 			snprintf(out->digest + 2 * i, 3, "%02x", md[i]);
 	}
 	kong_verdict(out, parse_error);
-	kic_verdict(out, bad_type, corrupt, trailing_text(pem, len), kic_first, at);
+	if (kic_first == out->cert)
+		kic = kong;
+	else if (kic_first)
+		ca_facts_of(kic_first, at, &kic);
+	kic_verdict(out, bad_type, corrupt, trailing_text(pem, len), kic_first, &kic);
 	out->accepted = !out->kong_msg[0] && !out->kic_msg[0];
 	if (!out->accepted)
 		snprintf(out->hint, sizeof(out->hint), "%s",
 			 hint_for(out->kong_problem ? out->kong_problem : out->kic_problem));
-	BASIC_CONSTRAINTS_free(bc);
 	X509_free(kic_first);
 	ERR_clear_error();
 	return KT_OK;
