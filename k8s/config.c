@@ -137,35 +137,6 @@ bad:
 	return KT_E_PARSE;
 }
 
-char *k8s_blob_to_base64(const unsigned char *in, size_t len)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = malloc((len + 2) / 3 * 4 + 1), *p = out;
-	size_t i;
-
-	if (!out)
-		return NULL;
-	for (i = 0; i + 2 < len; i += 3) {
-		*p++ = tab[in[i] >> 2];
-		*p++ = tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
-		*p++ = tab[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
-		*p++ = tab[in[i + 2] & 63];
-	}
-	if (i < len) {
-		*p++ = tab[in[i] >> 2];
-		if (i + 1 < len) {
-			*p++ = tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
-			*p++ = tab[(in[i + 1] & 15) << 2];
-		} else {
-			*p++ = tab[(in[i] & 3) << 4];
-			*p++ = '=';
-		}
-		*p++ = '=';
-	}
-	*p = '\0';
-	return out;
-}
-
 void k8s_logf(const struct k8s_config *cfg, int level, const char *fmt, ...)
 {
 	char line[2048];

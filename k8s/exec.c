@@ -6,6 +6,7 @@
  * certificate+key pair. What the plugin prints holds secrets: it is never logged or quoted.
  */
 #include "k8s/exec.h"
+#include "k8s/objects.h"
 #include "k8s/yaml.h"
 
 #include <errno.h>
@@ -83,7 +84,7 @@ static char *exec_info(const struct k8s_config *cfg, const char *api_version, co
 		if (cfg->insecure)
 			cJSON_AddTrueToObject(cl, "insecure-skip-tls-verify");
 		if (ca && ca->data && ca->len) {
-			char *b64 = k8s_blob_to_base64(ca->data, ca->len);
+			char *b64 = k8s_b64_encode(ca->data, ca->len);
 
 			if (!b64)
 				goto out;

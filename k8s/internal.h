@@ -53,8 +53,6 @@ struct k8s_config {
 
 /* Base64 with or without padding, whitespace ignored. 0, or KT_E_PARSE (err not filled). */
 int k8s_blob_from_base64(const char *in, struct k8s_blob *out);
-/* New NUL-terminated standard base64 of in; NULL when out of memory. */
-char *k8s_blob_to_base64(const unsigned char *in, size_t len);
 /* Read a whole file (at most 16 MiB). 0 or KT_E_IO with err "cannot read WHAT 'path': reason". */
 int k8s_read_file(const char *path, const char *what, struct k8s_blob *out, struct kt_err *err);
 void k8s_blob_free(struct k8s_blob *b);

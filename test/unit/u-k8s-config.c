@@ -15,6 +15,7 @@
 
 #include "k8s/k8s.h"
 #include "k8s/internal.h"
+#include "k8s/objects.h"
 #include "k8s/yaml.h"
 
 static char tmpdir[256];
@@ -605,10 +606,10 @@ static void base64(void **state)
 	k8s_blob_free(&b);
 	assert_int_equal(k8s_blob_from_base64("a", &b), KT_E_PARSE);
 	assert_int_equal(k8s_blob_from_base64("ab=c", &b), KT_E_PARSE);
-	e = k8s_blob_to_base64((const unsigned char *)"hello", 5);
+	e = k8s_b64_encode((const unsigned char *)"hello", 5);
 	assert_string_equal(e, "aGVsbG8=");
 	free(e);
-	e = k8s_blob_to_base64((const unsigned char *)"hi!", 3);
+	e = k8s_b64_encode((const unsigned char *)"hi!", 3);
 	assert_string_equal(e, "aGkh");
 	free(e);
 }
