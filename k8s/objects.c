@@ -278,8 +278,7 @@ cJSON *k8s_tls_secret_new(const char *name, const char *namespace, const char *c
 /* ---- comma-separated lists ---- */
 
 
-/* Walk the items of a list as KIC splits them; returns the next item (trimmed) and its length. */
-static const char *next_item(const char **cursor, size_t *len)
+const char *k8s_list_next(const char **cursor, size_t *len)
 {
 	const char *p = *cursor, *end;
 
@@ -312,7 +311,7 @@ int k8s_list_has(const char *list, const char *name)
 	const char *cur = list, *item;
 	size_t len;
 
-	while ((item = next_item(&cur, &len)))
+	while ((item = k8s_list_next(&cur, &len)))
 		if (item_eq(item, len, name))
 			return 1;
 	return 0;
@@ -331,7 +330,7 @@ static int sb_has(const struct k8s_strbuf *b, const char *item, size_t len)
 	const char *cur = b->s, *it;
 	size_t l;
 
-	while ((it = next_item(&cur, &l)))
+	while ((it = k8s_list_next(&cur, &l)))
 		if (l == len && !strncmp(it, item, len))
 			return 1;
 	return 0;
@@ -344,12 +343,12 @@ char *k8s_list_merge(const char *existing, const char *const *names, size_t n)
 	size_t len, i;
 
 	/* existing duplicates are dropped too: KIC would attach the same id twice */
-	while ((item = next_item(&cur, &len)))
+	while ((item = k8s_list_next(&cur, &len)))
 		if (!sb_has(&b, item, len))
 			sb_item(&b, item, len);
 	for (i = 0; i < n; i++) {
 		cur = names[i];
-		while ((item = next_item(&cur, &len)))
+		while ((item = k8s_list_next(&cur, &len)))
 			if (!sb_has(&b, item, len))
 				sb_item(&b, item, len);
 	}
@@ -362,7 +361,7 @@ char *k8s_list_remove(const char *existing, const char *name)
 	const char *cur = existing, *item;
 	size_t len;
 
-	while ((item = next_item(&cur, &len)))
+	while ((item = k8s_list_next(&cur, &len)))
 		if (!item_eq(item, len, name))
 			sb_item(&b, item, len);
 	return k8s_strbuf_detach(&b, NULL);

@@ -101,6 +101,13 @@ cJSON *k8s_tls_secret_new(const char *name, const char *namespace, const char *c
 /* ---- comma-separated CA lists (KIC's extractCommaDelimitedStrings) --------- */
 
 /*
+ * Walk a list as KIC splits it (on ',', items trimmed, empty ones skipped): returns the
+ * next item, not NUL-terminated, with its length in *len, and advances *cursor; NULL
+ * at the end (also when *cursor is NULL).
+ */
+const char *k8s_list_next(const char **cursor, size_t *len);
+
+/*
  * Merge names[0..n) into the list `existing` (may be NULL): items are split on ',', trimmed,
  * empties dropped; existing order kept, new names appended, no duplicates. Returns a new
  * string ("" for an empty list) or NULL when out of memory.

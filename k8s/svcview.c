@@ -151,28 +151,6 @@ static const char *str_at(const cJSON *obj, const char *a, const char *b, const 
 	return cJSON_IsString(it) ? it->valuestring : NULL;
 }
 
-/* A name list as KIC splits it: on ',', trimmed, empties dropped. Returns the count. */
-static int split_names(const char *list, char names[][254], int max)
-{
-	int n = 0;
-	const char *p = list;
-
-	while (p && *p && n < max) {
-		const char *e = strchr(p, ','), *end = e ? e : p + strlen(p);
-		while (p < end && isspace((unsigned char)*p))
-			p++;
-		while (end > p && isspace((unsigned char)end[-1]))
-			end--;
-		if (end > p && (size_t)(end - p) < 254) {
-			memcpy(names[n], p, (size_t)(end - p));
-			names[n][end - p] = '\0';
-			n++;
-		}
-		p = e ? e + 1 : NULL;
-	}
-	return n;
-}
-
 /* ---- fetching ----------------------------------------------------------------------- */
 
 struct ca_ref {
@@ -185,18 +163,21 @@ struct ca_ref {
 
 static int collect_refs(const cJSON *service, const cJSON *policies, struct ca_ref *refs, int max)
 {
-	char names[MAX_REFS][254];
 	const cJSON *p, *r;
-	int n = 0, k, i;
+	int n = 0, k;
 
 	for (k = 0; k < 2 && service; k++) {
-		int m = split_names(k8s_annotation(service, k ? K8S_ANNO_CA_CONFIGMAPS : K8S_ANNO_CA_SECRETS),
-				    names, MAX_REFS);
-		for (i = 0; i < m && n < max; i++, n++) {
+		const char *cur = k8s_annotation(service, k ? K8S_ANNO_CA_CONFIGMAPS : K8S_ANNO_CA_SECRETS), *item;
+		size_t len;
+
+		while (n < max && (item = k8s_list_next(&cur, &len))) {
+			if (len >= sizeof(refs[n].name))
+				continue;  /* longer than any object name */
 			memset(&refs[n], 0, sizeof(refs[n]));
 			refs[n].kind = k ? K8S_CA_CONFIGMAP : K8S_CA_SECRET;
-			snprintf(refs[n].name, sizeof(refs[n].name), "%.253s", names[i]);
+			memcpy(refs[n].name, item, len);
 			snprintf(refs[n].via, sizeof(refs[n].via), "annotation");
+			n++;
 		}
 	}
 	cJSON_ArrayForEach(p, policies) {
@@ -401,7 +382,6 @@ fail:
 			goto oom; \
 	} while (0)
 
-static const char *kind_lower(enum k8s_ca_kind k) { return k8s_ca_kind_lower(k); }
 
 /* Newest first: lastTimestamp, else eventTime, else creationTimestamp (RFC 3339 sorts as text). */
 static const char *event_time(const cJSON *e)
@@ -540,13 +520,13 @@ static int judge_ca(const struct k8s_svc_objects *o, const struct k8s_svc_judge_
 		obj = find_obj(o->unlabelled, jo->ns, r->name, kname);
 		if (!obj) {
 			snprintf(hint, sizeof(hint), "create it in namespace %s: kubectl kong-tls ca-%s %s --cert root.crt",
-				 jo->ns, kind_lower(r->kind), r->name);
+				 jo->ns, k8s_ca_kind_lower(r->kind), r->name);
 			ADD(K8S_STEP_CA, K8S_CHECK_FAIL, name, hint,
 			    "%s/%s (from the %s) does not exist: KIC reports 'Failed to fetch %s for CA Certificate '%s/%s': %s %s/%s not found'",
-			    jo->ns, r->name, r->via, kind_lower(r->kind), jo->ns, r->name, kname, jo->ns, r->name);
+			    jo->ns, r->name, r->via, k8s_ca_kind_lower(r->kind), jo->ns, r->name, kname, jo->ns, r->name);
 			return 0;
 		}
-		snprintf(hint, sizeof(hint), "kubectl label -n %s %s %s %s=true", jo->ns, kind_lower(r->kind), r->name,
+		snprintf(hint, sizeof(hint), "kubectl label -n %s %s %s %s=true", jo->ns, k8s_ca_kind_lower(r->kind), r->name,
 			 K8S_LABEL_CA_CERT);
 		ADD(K8S_STEP_CA, K8S_CHECK_FAIL, name, hint,
 		    "%s/%s lacks the label %s: \"true\": KIC creates no Kong CA certificate from it, and Kong fails "
