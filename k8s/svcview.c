@@ -494,17 +494,100 @@ static int same_ref(const struct ca_ref *a, const struct ca_ref *b)
 	return a->kind == b->kind && !strcmp(a->name, b->name);
 }
 
+/*
+ * The labelled CA objects, each decoded at most once however many references are
+ * judged against them: KIC's id, and the SHA-256 of the certificate Kong parses.
+ */
+struct ca_entry {
+	const cJSON *obj;
+	enum k8s_ca_kind kind;
+	int read, digested;
+	char *pem, *id;          /* after ca_entry_read(): NULL when absent */
+	size_t pem_len;
+	char digest[65];         /* after ca_entry_digest(): "" when no certificate parses */
+};
+
+struct ca_index {
+	struct ca_entry *v;
+	int n;
+};
+
+static int ca_index_build(const struct k8s_svc_objects *o, struct ca_index *ix)
+{
+	const cJSON *it;
+	int k, n = cJSON_GetArraySize(o->secrets) + cJSON_GetArraySize(o->configmaps);
+
+	ix->n = 0;
+	ix->v = calloc((size_t)n + 1, sizeof(*ix->v));
+	if (!ix->v)
+		return KT_E_INTERNAL;
+	for (k = 0; k < 2; k++) {
+		cJSON_ArrayForEach(it, (k ? o->configmaps : o->secrets)) {
+			ix->v[ix->n].obj = it;
+			ix->v[ix->n++].kind = k ? K8S_CA_CONFIGMAP : K8S_CA_SECRET;
+		}
+	}
+	return 0;
+}
+
+static void ca_index_free(struct ca_index *ix)
+{
+	int i;
+
+	for (i = 0; i < ix->n; i++) {
+		free(ix->v[i].pem);
+		free(ix->v[i].id);
+	}
+	free(ix->v);
+	memset(ix, 0, sizeof(*ix));
+}
+
+static struct ca_entry *ca_entry_read(struct ca_entry *e)
+{
+	if (!e->read) {
+		e->read = 1;
+		k8s_ca_object_data(e->obj, e->kind, &e->pem, &e->pem_len, &e->id, NULL);
+	}
+	return e;
+}
+
+static const char *ca_entry_digest(struct ca_entry *e, time_t at)
+{
+	struct pki_caobj c;
+
+	if (!e->digested) {
+		e->digested = 1;
+		if (ca_entry_read(e)->pem && pki_caobj_check(e->pem, e->pem_len, at, &c, NULL) == 0) {
+			if (c.cert)
+				memcpy(e->digest, c.digest, sizeof(e->digest));
+			pki_caobj_release(&c);
+		}
+	}
+	return e->digest;
+}
+
+static struct ca_entry *ca_index_find(struct ca_index *ix, const cJSON *obj)
+{
+	int i;
+
+	for (i = 0; i < ix->n; i++)
+		if (ix->v[i].obj == obj)
+			return &ix->v[i];
+	return NULL;
+}
+
 /* Step 2 for one reference: the CA-object rules, KIC's words. */
-static int judge_ca(const struct k8s_svc_objects *o, const struct k8s_svc_judge_opts *jo, const struct ca_ref *r,
-		    struct k8s_checks *cs, struct k8s_svc_plan *plan, struct kt_err *err)
+static int judge_ca(const struct k8s_svc_objects *o, struct ca_index *ix, const struct k8s_svc_judge_opts *jo,
+		    const struct ca_ref *r, struct k8s_checks *cs, struct k8s_svc_plan *plan, struct kt_err *err)
 {
 	const cJSON *labelled = r->kind == K8S_CA_SECRET ? o->secrets : o->configmaps;
-	const cJSON *obj = find_obj(labelled, jo->ns, r->name, NULL), *other;
+	const cJSON *obj = find_obj(labelled, jo->ns, r->name, NULL);
 	const char *kname = k8s_ca_kind_name(r->kind);
-	char name[300], hint[512], *pem = NULL, *id = NULL;
-	size_t pem_len = 0;
+	char name[300], hint[512], *pem, *id;
+	size_t pem_len;
+	struct ca_entry *self;
 	struct pki_caobj ca;
-	int rc = 0, k;
+	int rc = 0, i;
 	long days;
 	time_t now = jo->at ? jo->at : time(NULL);
 
@@ -533,9 +616,13 @@ static int judge_ca(const struct k8s_svc_objects *o, const struct k8s_svc_judge_
 		    "the handshake (CA Certificate '<id>' does not exist)", jo->ns, r->name, K8S_LABEL_CA_CERT);
 		return 0;
 	}
-	rc = k8s_ca_object_data(obj, r->kind, &pem, &pem_len, &id, err);
-	if (rc)
-		goto out;
+	self = ca_index_find(ix, obj);
+	if (!self)
+		return kt_err_set(err, KT_E_INTERNAL, "CA object %s not indexed", r->name);
+	ca_entry_read(self);
+	pem = self->pem;
+	pem_len = self->pem_len;
+	id = self->id;
 	if (!id) {
 		ADD(K8S_STEP_CA, K8S_CHECK_FAIL, name, "recreate it with kubectl kong-tls ca-secret/ca-configmap (they write a fresh UUID)",
 		    "no 'id' key: KIC reports 'invalid secret CA certificate: missing 'id' field in data' and skips it");
@@ -548,27 +635,17 @@ static int judge_ca(const struct k8s_svc_objects *o, const struct k8s_svc_judge_
 		goto out;
 	}
 	/* unique among every labelled object we could list (KIC: duplicate 'id' field in multiple objects) */
-	for (k = 0; k < 2; k++) {
-		cJSON_ArrayForEach(other, (k ? o->configmaps : o->secrets)) {
-			char *opem = NULL, *oid = NULL;
-			size_t olen = 0;
-			const char *ons = str_at(other, "metadata", "namespace", NULL);
-			const char *onm = str_at(other, "metadata", "name", NULL);
+	for (i = 0; i < ix->n; i++) {
+		struct ca_entry *e = &ix->v[i];
+		const char *ons = str_at(e->obj, "metadata", "namespace", NULL);
+		const char *onm = str_at(e->obj, "metadata", "name", NULL);
 
-			if (other == obj)
-				continue;
-			if (k8s_ca_object_data(other, k ? K8S_CA_CONFIGMAP : K8S_CA_SECRET, &opem, &olen, &oid, NULL) == 0 &&
-			    oid && !strcasecmp(oid, id)) {
-				ADD(K8S_STEP_CA, K8S_CHECK_FAIL, name, "give each CA object its own UUID",
-				    "id %s is also used by %s %s/%s: KIC keeps the oldest and reports 'invalid secret CA "
-				    "certificate: duplicate 'id' field in multiple objects' (older KIC: Kong rejects the config)",
-				    id, k ? "ConfigMap" : "Secret", ons ? ons : "?", onm ? onm : "?");
-				free(opem);
-				free(oid);
-				goto out;
-			}
-			free(opem);
-			free(oid);
+		if (e != self && ca_entry_read(e)->id && !strcasecmp(e->id, id)) {
+			ADD(K8S_STEP_CA, K8S_CHECK_FAIL, name, "give each CA object its own UUID",
+			    "id %s is also used by %s %s/%s: KIC keeps the oldest and reports 'invalid secret CA "
+			    "certificate: duplicate 'id' field in multiple objects' (older KIC: Kong rejects the config)",
+			    id, k8s_ca_kind_name(e->kind), ons ? ons : "?", onm ? onm : "?");
+			goto out;
 		}
 	}
 	if (!pem) {
@@ -587,30 +664,15 @@ static int judge_ca(const struct k8s_svc_objects *o, const struct k8s_svc_judge_
 		goto out;
 	}
 	/* the same certificate in another labelled object: Kong's cert_digest is unique */
-	for (k = 0; k < 2; k++) {
-		cJSON_ArrayForEach(other, (k ? o->configmaps : o->secrets)) {
-			char *opem = NULL, *oid = NULL;
-			size_t olen = 0;
-			struct pki_caobj oc;
+	for (i = 0; i < ix->n; i++) {
+		struct ca_entry *e = &ix->v[i];
 
-			if (other == obj)
-				continue;
-			memset(&oc, 0, sizeof(oc));
-			if (k8s_ca_object_data(other, k ? K8S_CA_CONFIGMAP : K8S_CA_SECRET, &opem, &olen, &oid, NULL) == 0 &&
-			    opem && pki_caobj_check(opem, olen, jo->at, &oc, NULL) == 0 && oc.cert &&
-			    !strcmp(oc.digest, ca.digest)) {
-				ADD(K8S_STEP_CA, K8S_CHECK_FAIL, name, "keep one CA object per certificate and list that one",
-				    "holds the same certificate as %s %s/%s: Kong's cert_digest is unique, so the configuration is rejected",
-				    k ? "ConfigMap" : "Secret", str_at(other, "metadata", "namespace", NULL),
-				    str_at(other, "metadata", "name", NULL));
-				pki_caobj_release(&oc);
-				free(opem);
-				free(oid);
-				goto out;
-			}
-			pki_caobj_release(&oc);
-			free(opem);
-			free(oid);
+		if (e != self && !strcmp(ca_entry_digest(e, jo->at), ca.digest)) {
+			ADD(K8S_STEP_CA, K8S_CHECK_FAIL, name, "keep one CA object per certificate and list that one",
+			    "holds the same certificate as %s %s/%s: Kong's cert_digest is unique, so the configuration is rejected",
+			    k8s_ca_kind_name(e->kind), str_at(e->obj, "metadata", "namespace", NULL),
+			    str_at(e->obj, "metadata", "name", NULL));
+			goto out;
 		}
 	}
 	days = (long)((ca.not_after - now) / 86400);
@@ -640,8 +702,6 @@ static int judge_ca(const struct k8s_svc_objects *o, const struct k8s_svc_judge_
 	}
 out:
 	pki_caobj_release(&ca);
-	free(pem);
-	free(id);
 	return rc;
 oom:
 	rc = kt_err_set(err, KT_E_INTERNAL, "out of memory");
@@ -656,6 +716,7 @@ int k8s_svc_judge(const struct k8s_svc_objects *o, const struct k8s_svc_judge_op
 	char hint[512], what[128];
 	struct ca_ref refs[MAX_REFS];
 	struct involved inv[MAX_REFS + 2];
+	struct ca_index ix;
 	int n_refs, i, j, n_inv = 0, n_pol, tv, has_anno, protocol_ok;
 	long depth;
 
@@ -782,19 +843,24 @@ int k8s_svc_judge(const struct k8s_svc_objects *o, const struct k8s_svc_judge_op
 		    "no CA objects listed: Kong's trust store is empty and every handshake fails with "
 		    "(20:unable to get local issuer certificate)");
 	}
+	if (ca_index_build(o, &ix))
+		goto oom;
 	for (i = 0; i < n_refs; i++) {
 		int dup = 0;
 		for (j = 0; j < i; j++)
 			dup |= same_ref(&refs[i], &refs[j]);
 		if (dup)
 			continue;
-		if (judge_ca(o, jo, &refs[i], cs, plan, err))
+		if (judge_ca(o, &ix, jo, &refs[i], cs, plan, err)) {
+			ca_index_free(&ix);
 			return err ? err->code : KT_E_INTERNAL;
+		}
 		if (!refs[i].bad_kind && n_inv < MAX_REFS + 2) {
 			inv[n_inv].kind = k8s_ca_kind_name(refs[i].kind);
 			inv[n_inv++].name = refs[i].name;
 		}
 	}
+	ca_index_free(&ix);
 	if (!o->ca_all_namespaces)
 		ADD(K8S_STEP_CA, K8S_CHECK_INFO, "ca-scope", NULL,
 		    "labelled CA objects could be listed in namespace %s only: id and certificate uniqueness were checked there",
