@@ -54,7 +54,3 @@ def finish_certs(d, proc):
     if proc.wait() != 0 or not all(os.path.exists(os.path.join(d, n)) for n in ("server.crt", "client.crt")):
         with open(os.path.join(d, ".openssl.err")) as f:
             raise RuntimeError("openssl failed: " + f.read())
-
-
-def make_certs(d):
-    finish_certs(d, start_certs(d))

@@ -32,7 +32,6 @@ import secrets
 import signal
 import socket
 import ssl
-import subprocess
 import sys
 import tempfile
 import threading
@@ -65,7 +64,7 @@ def gostr(s):
 
 # ------------------------------------------------------------------ certificates
 
-from emulator_certs import finish_certs, make_certs, start_certs  # noqa: E402,F401
+from emulator_certs import finish_certs, start_certs  # noqa: E402
 
 
 # ------------------------------------------------------------------ field sets (structured-merge-diff)
@@ -612,7 +611,6 @@ def validate_meta(obj, name_check, namespaced, errs, repeat=1):
                                    detail="may not be more than 262144 bytes"))
 
 
-B64_RE = re.compile(r"[A-Za-z0-9+/]*")
 
 
 def go_b64_error(s):
@@ -2592,9 +2590,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             tok = auth[7:].strip()
             return emu.tokens.get(tok)
         return None
-
-    def is_readonly(self):
-        return self.user == "readonly"
 
     # ---- faults and control
     def apply_fault(self, rule, method, path):

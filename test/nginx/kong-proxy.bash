@@ -146,8 +146,6 @@ server {
 EOF
 }
 
-kp_remove() { rm -f "$KP_DIR/conf.d/px-$1.conf" "$KP_DIR/conf.d/up-$1.conf"; }
-
 kp_wait_generation() {
 	local i
 	for i in $(seq 1 100); do

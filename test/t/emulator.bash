@@ -28,7 +28,7 @@ _emu_python() {
 
 emulator_start() {
 	local base dir i py
-	if [ -n "${BATS_TEST_TMPDIR:-}" ] && [ -z "${EMU_IN_SETUP_FILE:-}" ]; then
+	if [ -n "${BATS_TEST_TMPDIR:-}" ]; then
 		base=$BATS_TEST_TMPDIR
 	else
 		base=${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}
@@ -70,11 +70,12 @@ emulator_stop() {
 	wait "$EMU_PID" 2>/dev/null || true
 	local i state
 	for i in $(seq 1 300); do
-		kill -0 "$EMU_PID" 2>/dev/null || break
+		kill -0 "$EMU_PID" 2>/dev/null || { unset EMU_PID; return 0; }
 		state=$(cut -d' ' -f3 "/proc/$EMU_PID/stat" 2>/dev/null)
-		[ "$state" = Z ] && break
+		[ "$state" = Z ] && { unset EMU_PID; return 0; }
 		sleep 0.01
 	done
+	# still running after 3 s (and not yet reaped, so the pid is still ours)
 	kill -9 "$EMU_PID" 2>/dev/null || true
 	unset EMU_PID
 }

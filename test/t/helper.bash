@@ -12,8 +12,7 @@ kt_setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
 
-# assert_one_line_error: stderr (in $output when run with --separate-stderr, else $output) has exactly
-# one line starting "kubectl kong-tls:" (plus an optional "hint:" line), and the program did not crash.
+# assert_exit CODE: $status is CODE, else the output is shown.
 assert_exit() {
 	if [ "$status" -ne "$1" ]; then
 		echo "expected exit $1, got $status; output:"; echo "$output"

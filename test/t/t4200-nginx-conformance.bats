@@ -140,22 +140,13 @@ setup_file() {
 		kp_proxy "$cname" "$px" "127.0.0.1:$port" "$host" "$depth" "$cafile"
 	done <"$BATS_FILE_TMPDIR/cases"
 	kp_start || return 1
-	echo "$KP_PID" >"$BATS_FILE_TMPDIR/nginx.pid"
 	export CONF_PX=$px CONF_D=$D CONF_KP_DIR=$KP_DIR
 }
 
-teardown_file() {
-	local pid
-	pid=$(cat "$BATS_FILE_TMPDIR/nginx.pid" 2>/dev/null) || return 0
-	kill -QUIT "$pid" 2>/dev/null
-	for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-	kill -KILL "$pid" 2>/dev/null
-	return 0
-}
+teardown_file() { kp_stop; }
 
 setup() {
 	kt_setup
-	"$KT" verify --help | grep -q -- '--address' || skip "verify --address is not built yet"
 	source "$BATS_TEST_DIRNAME/../nginx/kong-proxy.bash"
 	KP_DIR=$CONF_KP_DIR
 }

@@ -9,7 +9,7 @@ load emulator
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	EMU_IN_SETUP_FILE=1 emulator_start
+	emulator_start
 	local k=(kubectl --kubeconfig "$KUBECONFIG")
 	"${k[@]}" create namespace kong >/dev/null
 	"${k[@]}" create service clusterip echo --tcp=443 >/dev/null
