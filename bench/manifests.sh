@@ -16,12 +16,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=${1:-15}
 ID=bf6e0f14-78cd-45ad-9325-87ec7ef7b892
 work=$(mktemp -d "${TMPDIR:-/tmp}/kt-bench.XXXXXX")
-EMU_PID=
-cleanup() {
-	if [ -n "$EMU_PID" ]; then kill "$EMU_PID" 2>/dev/null || true; fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+export EMU_ROOT=$top/test/emulator
+source "$top/test/t/emulator.bash"
+trap 'emulator_stop; rm -rf "$work"' EXIT
 
 for tool in kubectl openssl python3; do
 	command -v "$tool" >/dev/null || { echo "bench/manifests.sh: needs $tool" >&2; exit 2; }
@@ -82,33 +79,23 @@ printf '  ratio: %.1fx faster in wall time, %.1fx in CPU time (target >= 30x); s
 	"$(cmp -s "$work/ours.json" "$work/guide.json" && echo yes || echo NO)"
 
 echo "== 2. attach vs the guide's kubectl annotate commands, same emulator ($ROUNDS rounds)"
-py=/usr/bin/python3; [ -x "$py" ] || py=$(command -v python3)
-"$py" "$top/test/emulator/kube_emulator.py" --dir "$work/emu" >"$work/emu.out" 2>"$work/emu.err" &
-EMU_PID=$!
-for _ in $(seq 1 500); do grep -q '^ready ' "$work/emu.out" 2>/dev/null && break; sleep 0.01; done
-grep -q '^ready ' "$work/emu.out" || { echo "emulator did not start" >&2; cat "$work/emu.err" >&2; exit 1; }
-url=$(sed -n 's/^ready //p' "$work/emu.out")
-token=$(cat "$work/emu/admin-token")
-export KUBECONFIG=$work/emu/kubeconfig
-api() { curl -sS --cacert "$work/emu/ca.crt" -H "Authorization: Bearer $token" "$@"; }
-count_requests() { # requests logged since the last reset (control endpoints excluded)
-	api "$url/__emulator/requests" | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if not r["path"].startswith("/__emulator")))'
-}
-reset_log() { api -X DELETE "$url/__emulator/requests" >/dev/null; }
+TMPDIR=$work emulator_start
+# requests logged since the last reset (control endpoints excluded)
+count_requests() { emulator_requests | grep -vc ' /__emulator' || true; }
 
 "$KT" ca-secret root-ca --cert "$work/root.crt" --id $ID >/dev/null
 for i in $(seq 1 "$ROUNDS"); do
 	for side in kt kc; do
-		api -f -o /dev/null -X POST -H 'Content-Type: application/json' "$url/api/v1/namespaces/default/services" --data \
+		emulator_curl -f -o /dev/null -X POST -H 'Content-Type: application/json' "$EMU_URL/api/v1/namespaces/default/services" --data \
 			"{\"metadata\":{\"name\":\"echo-$side-$i\",\"annotations\":{\"konghq.com/protocol\":\"https\"}},\"spec\":{\"ports\":[{\"port\":443}]}}"
 	done
 done
 req_kt=0 req_kc=0
 for i in $(seq 1 "$ROUNDS"); do
-	reset_log
+	emulator_reset_log
 	timed "$work/a-kt" "$KT attach svc/echo-kt-$i --ca root-ca --depth 1"
 	req_kt=$(count_requests)
-	reset_log
+	emulator_reset_log
 	timed "$work/a-kubectl" "kubectl annotate service echo-kc-$i konghq.com/tls-verify=true &&
 		kubectl annotate service echo-kc-$i konghq.com/ca-certificates-secrets=root-ca &&
 		kubectl annotate service echo-kc-$i konghq.com/tls-verify-depth=1"
