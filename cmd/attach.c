@@ -27,6 +27,7 @@
 #include "pki/caobj.h"
 #include "pki/load.h"
 #include "pki/tlspair.h"
+#include "pki/verify.h"
 
 enum {
 	OPT_CA = KT_OPT_FIRST,
@@ -509,7 +510,7 @@ static int cmd_attach(int argc, char **argv)
 			}
 			break;
 		case OPT_DEPTH:
-			if (kt_opt_int(&kt_cmd_attach, "depth", arg, 0, K8S_MAX_DEPTH, &v))
+			if (kt_opt_int(&kt_cmd_attach, "depth", arg, 0, PKI_MAX_DEPTH, &v))
 				goto out;
 			a.depth = (int)v;
 			break;

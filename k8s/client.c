@@ -366,19 +366,14 @@ static int load_token_file(struct k8s_client *c, struct kt_err *err)
 {
 	const struct k8s_config *cfg = c->cfg;
 	struct k8s_blob t = { NULL, 0 };
-	char *s, *e;
+	char *s;
 	int rc;
 
 	/* The file's token is preferred whenever it can be read; token is the fallback. */
 	rc = k8s_read_file(cfg->token_file, "token file", &t, cfg->token ? NULL : err);
 	if (rc)
 		return cfg->token ? 0 : rc;
-	s = (char *)t.data;
-	while (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'))
-		*--e = '\0';
+	s = k8s_blob_trim(&t);
 	if (*s) {
 		free(c->token);
 		c->token = strdup(s);

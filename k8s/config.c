@@ -137,6 +137,17 @@ bad:
 	return KT_E_PARSE;
 }
 
+char *k8s_blob_trim(struct k8s_blob *b)
+{
+	char *s = (char *)b->data, *e = s + strlen(s);
+
+	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
 void k8s_logf(const struct k8s_config *cfg, int level, const char *fmt, ...)
 {
 	char line[2048];
@@ -422,12 +433,8 @@ static int load_incluster(const struct k8s_config_opts *o, struct k8s_config *cf
 		if (asprintf(&path, "%s/namespace", dir) < 0)
 			return kt_err_set(err, KT_E_INTERNAL, "out of memory");
 		if (!k8s_read_file(path, "namespace file", &ns, NULL)) {
-			char *s = (char *)ns.data, *e = s + strlen(s);
+			const char *s = k8s_blob_trim(&ns);
 
-			while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
-				s++;
-			while (e > s && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\t' || e[-1] == '\r'))
-				*--e = '\0';
 			if (*s)
 				cfg->namespace = strdup(s);
 		}

@@ -56,6 +56,8 @@ int k8s_blob_from_base64(const char *in, struct k8s_blob *out);
 /* Read a whole file (at most 16 MiB). 0 or KT_E_IO with err "cannot read WHAT 'path': reason". */
 int k8s_read_file(const char *path, const char *what, struct k8s_blob *out, struct kt_err *err);
 void k8s_blob_free(struct k8s_blob *b);
+/* The text of a blob read by k8s_read_file() with surrounding spaces, tabs and line ends cut (in place). */
+char *k8s_blob_trim(struct k8s_blob *b);
 /* printf to the config's log callback when level <= verbosity. */
 void k8s_logf(const struct k8s_config *cfg, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

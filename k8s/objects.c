@@ -4,6 +4,7 @@
  */
 #include "k8s/objects.h"
 #include "k8s/strbuf.h"
+#include "pki/verify.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -443,9 +444,9 @@ int k8s_attach_plan(const cJSON *svc, const struct k8s_attach_opts *o, struct k8
 		return kt_err_set(err, KT_E_REJECT,
 				  "protocol '%s' cannot verify upstream TLS: Kong accepts tls_verify only with https or tls",
 				  want);
-	if (o->depth > K8S_MAX_DEPTH)
+	if (o->depth > PKI_MAX_DEPTH)
 		return kt_err_set(err, KT_E_REJECT, "depth %d is out of range: Kong accepts 0 to %d", o->depth,
-				  K8S_MAX_DEPTH);
+				  PKI_MAX_DEPTH);
 	if (!want)
 		want = is_tls_protocol(proto) ? proto : "https";
 	if (proto && *proto && !is_tls_protocol(proto) && strcmp(proto, want)) {

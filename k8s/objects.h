@@ -36,7 +36,6 @@
 #define K8S_DEFAULT_INGRESS_CLASS "kong"
 #define K8S_GATEWAY_GROUP        "gateway.networking.k8s.io"
 #define K8S_POLICY_VERSION_KIC   "v1alpha3"
-#define K8S_MAX_DEPTH            64   /* Kong: tls_verify_depth between = { 0, 64 } */
 
 enum k8s_ca_kind { K8S_CA_SECRET = 0, K8S_CA_CONFIGMAP = 1 };
 

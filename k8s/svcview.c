@@ -16,6 +16,7 @@
 #include "k8s/objects.h"
 #include "pki/caobj.h"
 #include "pki/inspect.h"
+#include "pki/verify.h"
 
 #define KIC_CONTROLLER "konghq.com/kic-gateway-controller"
 #define MAX_REFS 32
@@ -731,8 +732,6 @@ int k8s_svc_judge(const struct k8s_svc_objects *o, const struct k8s_svc_judge_op
 	if (port) {
 		const cJSON *pn = cJSON_GetObjectItemCaseSensitive(port, "port");
 		plan->first_port = cJSON_IsNumber(pn) ? pn->valueint : 0;
-		snprintf(plan->first_port_name, sizeof(plan->first_port_name), "%s",
-			 str_at(port, "name", NULL, NULL) ? str_at(port, "name", NULL, NULL) : "");
 	}
 
 	/* ---- 1. the Service and which path configures it ---- */
@@ -761,7 +760,6 @@ int k8s_svc_judge(const struct k8s_svc_objects *o, const struct k8s_svc_judge_op
 		    "target the same service') and applies none", n_pol, jo->ns, jo->name);
 	}
 	if (pol) {
-		plan->via_policy = 1;
 		pol_host = str_at(pol, "spec", "validation", "hostname");
 		ADD(K8S_STEP_SERVICE, K8S_CHECK_PASS, "service", NULL,
 		    "Service %s/%s is configured by BackendTLSPolicy %s (%s)%s", jo->ns, jo->name, k8s_meta_name(pol),
@@ -791,7 +789,6 @@ int k8s_svc_judge(const struct k8s_svc_objects *o, const struct k8s_svc_judge_op
 
 	/* tls-verify, parsed as Go's strconv.ParseBool; invalid means absent */
 	tv = pol ? 1 : k8s_parse_bool(verify);
-	plan->tls_verify = tv == 1;
 	snprintf(hint, sizeof(hint), "kubectl annotate svc/%s -n %s --overwrite %s=true", jo->name, jo->ns, K8S_ANNO_TLS_VERIFY);
 	if (tv == 1)
 		ADD(K8S_STEP_SERVICE, K8S_CHECK_PASS, "tls-verify", NULL, "tls-verify is on%s",
@@ -823,7 +820,7 @@ int k8s_svc_judge(const struct k8s_svc_objects *o, const struct k8s_svc_judge_op
 	} else if (pol && depth < 0) {
 		ADD(K8S_STEP_SERVICE, K8S_CHECK_WARN, "depth", "use 0..64", "%s %ld is negative: KIC ignores it (no depth limit)",
 		    what, depth);
-	} else if (depth < 0 || depth > K8S_MAX_DEPTH) {
+	} else if (depth < 0 || depth > PKI_MAX_DEPTH) {
 		ADD(K8S_STEP_SERVICE, K8S_CHECK_FAIL, "depth", "use 0..64: the number of intermediates the upstream serves",
 		    "%s %ld is out of range: Kong rejects the whole configuration ('value should be between 0 and 64')",
 		    what, depth);
@@ -882,7 +879,6 @@ int k8s_svc_judge(const struct k8s_svc_objects *o, const struct k8s_svc_judge_op
 
 		if (jo->client_host && *jo->client_host) {
 			snprintf(plan->hostname, sizeof(plan->hostname), "%s", jo->client_host);
-			snprintf(plan->host_source, sizeof(plan->host_source), "--host");
 			if (pinned && strcasecmp(pinned, jo->client_host))
 				ADD(K8S_STEP_HOSTNAME, K8S_CHECK_WARN, "hostname",
 				    "set konghq.com/preserve-host: \"false\" on the routes to verify the pinned name instead",
@@ -895,7 +891,6 @@ int k8s_svc_judge(const struct k8s_svc_objects *o, const struct k8s_svc_judge_op
 				    jo->client_host, pinned ? ", the same as the pinned name" : "");
 		} else if (pinned) {
 			snprintf(plan->hostname, sizeof(plan->hostname), "%s", pinned);
-			snprintf(plan->host_source, sizeof(plan->host_source), "%s", pinned_from);
 			ADD(K8S_STEP_HOSTNAME, K8S_CHECK_INFO, "hostname",
 			    "pass --host with the Host your clients send, or set konghq.com/preserve-host: \"false\" on the routes",
 			    "Kong verifies '%s' (%s) only when the routes set konghq.com/preserve-host: \"false\"; with KIC's "

@@ -92,15 +92,11 @@ struct k8s_svc_ca {
 /* How Kong will verify the upstream, as far as the objects say. */
 struct k8s_svc_plan {
 	int configured;          /* 1: annotations or a policy turn verification on */
-	int via_policy;          /* the BackendTLSPolicy path */
-	int tls_verify;          /* tls-verify parsed as true */
 	int depth;               /* -1: not set (OpenSSL's 100) */
 	char hostname[256];      /* the name Kong verifies; "" when it cannot be known */
-	char host_source[64];    /* "--host", "konghq.com/host-header", "BackendTLSPolicy validation.hostname" */
 	struct k8s_svc_ca *cas;  /* the valid CA objects' certificates: Kong's trust store */
 	int n_cas;
 	int first_port;          /* the Service's first port (for port-forward), 0 if none */
-	char first_port_name[64];
 };
 
 void k8s_svc_plan_release(struct k8s_svc_plan *p);

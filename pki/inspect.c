@@ -271,7 +271,6 @@ int pki_cert_info_fill(X509 *x, time_t at, struct pki_cert_info *info, struct kt
 		goto nomem;
 	for (i = 0; i < md_len && 3 * i + 3 <= sizeof(info->sha256); i++)
 		snprintf(info->sha256 + 3 * i, 4, i + 1 < md_len ? "%02X:" : "%02X", md[i]);
-	info->self_issued = !X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x));
 	info->self_signed = X509_self_signed(x, 1) == 1;
 	ERR_clear_error();
 	return KT_OK;

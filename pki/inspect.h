@@ -43,7 +43,6 @@ struct pki_cert_info {
 	struct pki_strlist eku;         /* "serverAuth", "clientAuth", or dotted OIDs */
 	struct pki_strlist sans;        /* "DNS:example.com", "IP:10.0.0.1", "email:...", "URI:..." */
 	char sha256[96];           /* "AB:CD:..." fingerprint of the DER */
-	int self_issued;           /* subject == issuer */
 	int self_signed;           /* self-issued and its signature verifies with its own key */
 	int issued_by_next;        /* stack order: the next certificate issued this one (0 for the last) */
 };
