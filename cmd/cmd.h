@@ -126,6 +126,13 @@ int usagef(const struct kt_cmd *cmd, const char *fmt, ...) __attribute__((format
 /* Print err (message and hint) once; return the exit code for its status. */
 int kt_fail(const struct kt_err *err);
 int kt_exit_code(int status);
+/* Every exit code with its meaning, for `--help` and the man page. */
+struct kt_exit_doc {
+	int code;
+	const char *meaning;
+};
+extern const struct kt_exit_doc kt_exit_codes[];
+extern const size_t kt_n_exit_codes;
 /* Colour for f: only on a terminal, and never with NO_COLOR set. */
 int kt_color(FILE *f);
 

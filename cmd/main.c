@@ -49,6 +49,7 @@ const struct kt_cmd *kt_find_command(const char *name)
 static void main_help(FILE *out)
 {
 	const struct kt_cmd *const *c;
+	size_t i;
 
 	fputs("Usage: kubectl kong-tls COMMAND [flags]\n\n"
 	      "Build the certificates, Kubernetes objects and Service annotations that make Kong\n"
@@ -60,18 +61,10 @@ static void main_help(FILE *out)
 	fputs("\nGlobal flags:\n"
 	      "  -h, --help    show this help, or a command's with 'help COMMAND'\n"
 	      "      --version print the version\n\n"
-	      "Exit codes:\n"
-	      "  0  success (verify: Kong would accept the upstream)\n"
-	      "  1  Kong would reject (verify), or input Kong/KIC would reject was refused\n"
-	      "  2  usage error\n"
-	      "  3  a file could not be read or written\n"
-	      "  4  malformed input (PEM, kubeconfig, JSON)\n"
-	      "  5  the Kubernetes API answered with an error\n"
-	      "  6  network or TLS failure (upstream, proxy, API server)\n"
-	      "  7  refusing to overwrite without --force\n"
-	      "  8  a named object or file does not exist\n"
-	      "  9  the object kept changing; try again\n"
-	      " 70  internal error\n\n"
+	      "Exit codes:\n", out);
+	for (i = 0; i < kt_n_exit_codes; i++)
+		fprintf(out, "%3d  %s\n", kt_exit_codes[i].code, kt_exit_codes[i].meaning);
+	fputs("\n"
 	      "Example, the whole guide in four commands:\n"
 	      "  kubectl kong-tls init-ca --host kong.example\n"
 	      "  kubectl kong-tls ca-secret root-ca --cert certs/root.crt\n"

@@ -25,27 +25,6 @@ const struct kt_cmd kt_cmd_man = {
 	.examples = "  kubectl-kong_tls __man >kubectl-kong_tls.1 && man ./kubectl-kong_tls.1",
 };
 
-/*
- * Exit codes, as `kubectl kong-tls --help` prints them (cmd/main.c); the man page
- * test compares the two lists.
- */
-static const struct {
-	int code;
-	const char *meaning;
-} exit_codes[] = {
-	{ KT_EXIT_OK, "success (verify: Kong would accept the upstream)" },
-	{ KT_EXIT_REJECT, "Kong would reject (verify), or input Kong/KIC would reject was refused" },
-	{ KT_EXIT_USAGE, "usage error" },
-	{ KT_EXIT_IO, "a file could not be read or written" },
-	{ KT_EXIT_PARSE, "malformed input (PEM, kubeconfig, JSON)" },
-	{ KT_EXIT_API, "the Kubernetes API answered with an error" },
-	{ KT_EXIT_TLS, "network or TLS failure (upstream, proxy, API server)" },
-	{ KT_EXIT_EXISTS, "refusing to overwrite without --force" },
-	{ KT_EXIT_NOTFOUND, "a named object or file does not exist" },
-	{ KT_EXIT_CONFLICT, "the object kept changing; try again" },
-	{ KT_EXIT_INTERNAL, "internal error" },
-};
-
 /* Text in roff: escape backslashes and dashes; a line must not start with '.' or '\''. */
 static void roff(const char *s, FILE *out)
 {
@@ -153,9 +132,9 @@ static void man_page(FILE *out)
 	      "names one file instead. Default: \\fI~/.kube/config\\fR, else the in-cluster service account.\n"
 	      ".TP\n.B NO_COLOR\nDisables colour on a terminal.\n"
 	      ".SH EXIT STATUS\n", out);
-	for (i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++) {
-		fprintf(out, ".TP\n.B %d\n", exit_codes[i].code);
-		roff(exit_codes[i].meaning, out);
+	for (i = 0; i < kt_n_exit_codes; i++) {
+		fprintf(out, ".TP\n.B %d\n", kt_exit_codes[i].code);
+		roff(kt_exit_codes[i].meaning, out);
 		fputc('\n', out);
 	}
 	fputs(".SH SHELL COMPLETION\n"

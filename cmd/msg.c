@@ -69,6 +69,21 @@ int usagef(const struct kt_cmd *cmd, const char *fmt, ...)
 	return KT_EXIT_USAGE;
 }
 
+const struct kt_exit_doc kt_exit_codes[] = {
+	{ KT_EXIT_OK, "success (verify: Kong would accept the upstream)" },
+	{ KT_EXIT_REJECT, "Kong would reject (verify), or input Kong/KIC would reject was refused" },
+	{ KT_EXIT_USAGE, "usage error" },
+	{ KT_EXIT_IO, "a file could not be read or written" },
+	{ KT_EXIT_PARSE, "malformed input (PEM, kubeconfig, JSON)" },
+	{ KT_EXIT_API, "the Kubernetes API answered with an error" },
+	{ KT_EXIT_TLS, "network or TLS failure (upstream, proxy, API server)" },
+	{ KT_EXIT_EXISTS, "refusing to overwrite without --force" },
+	{ KT_EXIT_NOTFOUND, "a named object or file does not exist" },
+	{ KT_EXIT_CONFLICT, "the object kept changing; try again" },
+	{ KT_EXIT_INTERNAL, "internal error" },
+};
+const size_t kt_n_exit_codes = sizeof(kt_exit_codes) / sizeof(kt_exit_codes[0]);
+
 int kt_exit_code(int status)
 {
 	switch (status) {
