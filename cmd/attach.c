@@ -256,17 +256,6 @@ static int check_ca_objects(struct kt_kube *k, const struct attach *a)
 	return rc;
 }
 
-static void print_plan(const char *what, const struct k8s_anno_plan *plan, const char *suffix)
-{
-	size_t i;
-
-	printf("%s %s%s\n", what, plan->n ? "configured" : "unchanged", suffix);
-	for (i = 0; i < plan->n; i++) {
-		const struct k8s_anno_change *c = &plan->changes[i];
-		printf("  %s: %s -> %s\n", c->key, c->before ? c->before : "(none)", c->after ? c->after : "(removed)");
-	}
-}
-
 /* Which name Kong verifies (spec §2.1): with KIC's default preserve_host, the client's Host. */
 static void hostname_note(const cJSON *svc, const struct attach *a)
 {
@@ -310,7 +299,8 @@ static int attach_annotations(struct kt_kube *k, const struct attach *a, cJSON *
 			break;
 		}
 		if (!plan.n || a->dry_run == KT_DRY_CLIENT) {
-			print_plan(what, &plan, a->dry_run == KT_DRY_CLIENT ? " (dry run)" : "");
+			/* nothing to change is not sent, so a server dry run is not named */
+			kt_print_anno_plan(what, &plan, a->dry_run == KT_DRY_CLIENT ? KT_DRY_CLIENT : KT_DRY_NONE);
 			depth_note(plan.depth_after);
 			if (plan.n)
 				hostname_note(svc, a);
@@ -346,7 +336,7 @@ static int attach_annotations(struct kt_kube *k, const struct attach *a, cJSON *
 		if (a->out != KT_OUT_NONE && result)
 			rc = kt_print_object(result, a->out);
 		else {
-			print_plan(what, &plan, a->dry_run == KT_DRY_SERVER ? " (server dry run)" : "");
+			kt_print_anno_plan(what, &plan, a->dry_run);
 			depth_note(plan.depth_after);
 			hostname_note(svc, a);
 		}
@@ -448,7 +438,7 @@ static int attach_policy(struct kt_kube *k, const struct attach *a)
 	}
 	printf("backendtlspolicy.%s/%s %s%s\n", K8S_GATEWAY_GROUP, name,
 	       kt_apply_verb(k, existing, result),
-	       a->dry_run == KT_DRY_SERVER ? " (server dry run)" : "");
+	       kt_dry_suffix(a->dry_run));
 	if (a->depth < 0)
 		printf("  note: no options.tls-verify-depth: Kong sets no depth limit (OpenSSL's default of 100)\n");
 out:

@@ -243,7 +243,7 @@ int kt_ca_object_apply(struct kt_kube *k, const struct kt_ca_apply *a)
 		rc = kt_print_object(result, a->out);
 	else
 		rc = printf("%s/%s %s%s\n", kindl, a->name, verb,
-			    a->dry_run == KT_DRY_SERVER ? " (server dry run)" : "") < 0 ? KT_EXIT_IO : 0;
+			    kt_dry_suffix(a->dry_run)) < 0 ? KT_EXIT_IO : 0;
 out:
 	free(existing_id);
 	cJSON_Delete(result);

@@ -72,12 +72,12 @@ static int detach_annotations(struct kt_kube *k, const struct detach *d)
 	struct kt_err err = KT_ERR_INIT;
 	struct k8s_anno_plan plan = { 0 };
 	cJSON *svc = NULL, *patch = NULL, *result = NULL;
-	char path[512];
-	size_t i;
+	char path[512], what[300];
 	int attempt, rc = 0;
 
 	if (k8s_path(path, sizeof(path), "", "v1", k->ns, "services", d->service, &err))
 		return kt_fail(&err);
+	snprintf(what, sizeof(what), "service/%s", d->service);
 	for (attempt = 1;; attempt++) {
 		if (k8s_get(k->client, path, &svc, &err) || k8s_detach_plan(svc, d->ca, &plan, &err)) {
 			rc = kt_fail(&err);
@@ -114,12 +114,7 @@ static int detach_annotations(struct kt_kube *k, const struct detach *d)
 				break;
 			}
 		}
-		printf("service/%s %s%s\n", d->service, plan.n ? "configured" : "unchanged",
-		       d->dry_run == KT_DRY_CLIENT ? " (dry run)" : d->dry_run == KT_DRY_SERVER ? " (server dry run)" : "");
-		for (i = 0; i < plan.n; i++)
-			printf("  %s: %s -> %s\n", plan.changes[i].key,
-			       plan.changes[i].before ? plan.changes[i].before : "(none)",
-			       plan.changes[i].after ? plan.changes[i].after : "(removed)");
+		kt_print_anno_plan(what, &plan, d->dry_run);
 		break;
 	}
 	cJSON_Delete(result);
@@ -165,8 +160,7 @@ static int detach_policy(struct kt_kube *k, const struct detach *d)
 		rc = kt_fail(&err);
 		goto out;
 	}
-	printf("backendtlspolicy.%s/%s deleted%s\n", K8S_GATEWAY_GROUP, name,
-	       d->dry_run == KT_DRY_CLIENT ? " (dry run)" : d->dry_run == KT_DRY_SERVER ? " (server dry run)" : "");
+	printf("backendtlspolicy.%s/%s deleted%s\n", K8S_GATEWAY_GROUP, name, kt_dry_suffix(d->dry_run));
 out:
 	cJSON_Delete(policy);
 	cJSON_Delete(versions);

@@ -157,6 +157,22 @@ const char *kt_service_arg(const struct kt_cmd *cmd, const char *arg)
 	return kt_check_name(cmd, "service", name) ? NULL : name;
 }
 
+const char *kt_dry_suffix(enum kt_dry_run d)
+{
+	return d == KT_DRY_CLIENT ? " (dry run)" : d == KT_DRY_SERVER ? " (server dry run)" : "";
+}
+
+void kt_print_anno_plan(const char *what, const struct k8s_anno_plan *plan, enum kt_dry_run d)
+{
+	size_t i;
+
+	printf("%s %s%s\n", what, plan->n ? "configured" : "unchanged", kt_dry_suffix(d));
+	for (i = 0; i < plan->n; i++) {
+		const struct k8s_anno_change *c = &plan->changes[i];
+		printf("  %s: %s -> %s\n", c->key, c->before ? c->before : "(none)", c->after ? c->after : "(removed)");
+	}
+}
+
 int kt_apply(struct kt_kube *k, const char *path, const cJSON *obj, unsigned flags, cJSON **result,
 	     struct kt_err *err)
 {

@@ -30,6 +30,10 @@ enum kt_output { KT_OUT_NONE = 0, KT_OUT_YAML, KT_OUT_JSON };
 
 /* --dry-run[=none|client|server] (bare: client, as kubectl); -o yaml|json. -1 on a bad value (printed). */
 int kt_parse_dry_run(const struct kt_cmd *cmd, const char *arg, enum kt_dry_run *out);
+/* What a result line ends with: " (dry run)", " (server dry run)" or "". */
+const char *kt_dry_suffix(enum kt_dry_run d);
+/* "service/echo configured (dry run)" and one "  key: before -> after" line per change. */
+void kt_print_anno_plan(const char *what, const struct k8s_anno_plan *plan, enum kt_dry_run d);
 int kt_parse_output(const struct kt_cmd *cmd, const char *arg, enum kt_output *out);
 
 /* Print obj to stdout as YAML or JSON. Returns 0 or an exit code (error printed). */

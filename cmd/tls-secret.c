@@ -117,7 +117,7 @@ int kt_tls_secret_apply(struct kt_kube *k, const char *name, const char *chain, 
 		goto out;
 	}
 	verb = kt_apply_verb(k, existing, result);
-	rc = printf("secret/%s %s%s\n", name, verb, dry_run == KT_DRY_SERVER ? " (server dry run)" : "") < 0
+	rc = printf("secret/%s %s%s\n", name, verb, kt_dry_suffix(dry_run)) < 0
 		     ? KT_EXIT_IO : 0;
 out:
 	cJSON_Delete(result);
