@@ -115,6 +115,8 @@ struct kt_cmd {
 
 extern const struct kt_cmd *const kt_commands[];
 const struct kt_cmd *kt_find_command(const char *name);
+/* Commands named "__..." are for kubectl and the build (__complete, __man): no help, no completion. */
+int kt_cmd_hidden(const struct kt_cmd *cmd);
 
 /* msg.c: every line written to stderr goes through these. */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

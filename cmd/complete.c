@@ -105,11 +105,6 @@ static void candidate(const char *value, const char *desc)
 	putchar('\n');
 }
 
-static int is_hidden(const struct kt_cmd *cmd)
-{
-	return cmd->name[0] == '_';
-}
-
 static const struct kt_opt *find_long(const struct kt_cmd *cmd, const char *name, size_t len)
 {
 	const struct kt_opt *o;
@@ -202,7 +197,7 @@ static int complete_commands(void)
 	const struct kt_cmd *const *c;
 
 	for (c = kt_commands; *c; c++)
-		if (!is_hidden(*c))
+		if (!kt_cmd_hidden(*c))
 			candidate((*c)->name, (*c)->summary);
 	candidate("help", "show the help of a command");
 	return DIR_NOFILE;
@@ -388,7 +383,7 @@ static int complete_kind(const struct typed *t, enum kt_comp kind, const char *v
 		return complete_kubeconfig_names(t, K8S_CONFIG_USERS);
 	case KT_COMP_COMMAND:
 		for (c = kt_commands; *c; c++)
-			if (!is_hidden(*c))
+			if (!kt_cmd_hidden(*c))
 				candidate((*c)->name, (*c)->summary);
 		return DIR_NOFILE;
 	case KT_COMP_NONE:
@@ -411,7 +406,7 @@ static int complete(int n, char **words)
 		return n == 2 ? complete_kind(NULL, KT_COMP_COMMAND, NULL) : DIR_NOFILE;
 	memset(&t, 0, sizeof(t));
 	t.cmd = kt_find_command(words[0]);
-	if (!t.cmd || is_hidden(t.cmd))
+	if (!t.cmd || kt_cmd_hidden(t.cmd))
 		return DIR_NOFILE;
 
 	o = walk(&t, n - 2, words + 1);

@@ -36,6 +36,11 @@ const struct kt_cmd *const kt_commands[] = {
 	NULL
 };
 
+int kt_cmd_hidden(const struct kt_cmd *cmd)
+{
+	return cmd->name[0] == '_';
+}
+
 const struct kt_cmd *kt_find_command(const char *name)
 {
 	const struct kt_cmd *const *c;
@@ -56,7 +61,7 @@ static void main_help(FILE *out)
 	      "verify the TLS certificate of an upstream service, and check them as Kong would.\n\n"
 	      "Commands:\n", out);
 	for (c = kt_commands; *c; c++)
-		if ((*c)->name[0] != '_')
+		if (!kt_cmd_hidden(*c))
 			fprintf(out, "  %-14s%s\n", (*c)->name, (*c)->summary);
 	fputs("\nGlobal flags:\n"
 	      "  -h, --help    show this help, or a command's with 'help COMMAND'\n"

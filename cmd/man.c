@@ -124,7 +124,7 @@ static void man_page(FILE *out)
 	      "or \\fICOMMAND\\fR \\fB\\-\\-help\\fR shows one command.\n"
 	      ".SH COMMANDS\n", out);
 	for (c = kt_commands; *c; c++)
-		if ((*c)->name[0] != '_')
+		if (!kt_cmd_hidden(*c))
 			man_command(*c, out);
 	fputs(".SH ENVIRONMENT\n"
 	      ".TP\n.B KUBECONFIG\n"
