@@ -171,6 +171,12 @@ struct verify_input {
 	time_t at;                 /* 0: now */
 };
 
+/* Kong accepts the chain and loads every CA object it was given (a refused one fails its sync). */
+static int kong_accepts(const struct verify_input *in, const struct pki_verdict *v)
+{
+	return v->accepted && in->n_rejected_cas == 0;
+}
+
 static void input_release(struct verify_input *in)
 {
 	int i;
@@ -947,7 +953,7 @@ static int verify_service(const struct verify_opts *o)
 			if (pki_judge(in.trusted, in.served, in.depth, in.hostname, 0, &verdict, &err))
 				goto fail;
 			judged = 1;
-			if (handshake_check(&cs, &in, &verdict, &plan, verdict.accepted && in.n_rejected_cas == 0))
+			if (handshake_check(&cs, &in, &verdict, &plan, kong_accepts(&in, &verdict)))
 				goto oom;
 		}
 	} else if (plan.configured) {
@@ -993,7 +999,7 @@ static int verify_service(const struct verify_opts *o)
 		else
 			cJSON_AddNullToObject(root, "hostname");
 		cJSON_AddNumberToObject(root, "depth", plan.depth);
-		cJSON_AddItemToObject(root, "handshake", judged ? build_json(&in, &verdict, verdict.accepted && in.n_rejected_cas == 0)
+		cJSON_AddItemToObject(root, "handshake", judged ? build_json(&in, &verdict, kong_accepts(&in, &verdict))
 							       : cJSON_CreateNull());
 		if (pr && pr->status) {
 			cJSON *p = cJSON_AddObjectToObject(root, "proxy");
@@ -1062,7 +1068,7 @@ static int cmd_verify(int argc, char **argv)
 	if (pki_judge(in.trusted, in.served, in.depth, in.hostname, in.at, &verdict, &err))
 		goto fail;
 
-	accepted = verdict.accepted && in.n_rejected_cas == 0;
+	accepted = kong_accepts(&in, &verdict);
 	for (i = 0; i < in.n_cas; i++) {
 		const struct pki_caobj *c = &in.cas[i].obj;
 
