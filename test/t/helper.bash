@@ -3,6 +3,20 @@
 : "${KT:=$BATS_TEST_DIRNAME/../../bin/kubectl-kong_tls}"
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 FIXTURES=$TOP/test/fixtures
+source "$TOP/test/nginx/kong-proxy.bash"  # kp_free_port; sourcing only sets KP_NGINX
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now
+free_port() { kp_free_port; }
+
+# wait_port PORT: until something accepts connections on 127.0.0.1:PORT; 1 after 5 s
+wait_port() {
+	local i
+	for i in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
 
 kt_setup() {
 	export HOME=$BATS_TEST_TMPDIR/home

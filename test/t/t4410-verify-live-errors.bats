@@ -9,7 +9,7 @@ load emulator
 
 # serve MODE: a loopback server in the background (python3), its port in $PORT, its pid in $SERVER
 serve() {
-	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	PORT=$(free_port)
 	python3 - "$1" "$PORT" "$BATS_TEST_TMPDIR/full-ready" >/dev/null 2>&1 <<-'PY' &
 	import socket, sys, time
 	mode, port = sys.argv[1], int(sys.argv[2])
@@ -42,10 +42,7 @@ serve() {
 		for _ in $(seq 100); do [ -e "$BATS_TEST_TMPDIR/full-ready" ] && return 0; sleep 0.05; done
 		return 1
 	fi
-	for _ in $(seq 50); do
-		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2).close()' "$PORT" 2>/dev/null && return 0
-		sleep 0.05
-	done
+	wait_port "$PORT"
 }
 
 setup() {
@@ -58,7 +55,6 @@ teardown() {
 	emulator_stop
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 @test "--address: connection refused is one line, exit 6" {
 	p=$(free_port)

@@ -17,17 +17,12 @@ setup_file() {
 	mkcert_init "$D"
 	mkcert root - ca ec && mkcert leaf root leaf ec && mkcert wrong root leaf ec DNS:wrong.example || return 1
 	export CERTS=$D
-	UP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	UP=$(free_port)
 	openssl s_server -quiet -accept "127.0.0.1:$UP" -cert "$D/wrong.pem" -key "$D/wrong.key" \
 		-servername kong.example -cert2 "$D/leaf.pem" -key2 "$D/leaf.key" </dev/null >/dev/null 2>&1 &
 	UP_PID=$!
 	export UP UP_PID
-	for _ in $(seq 100); do
-		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2).close()' "$UP" \
-			2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_port "$UP"
 }
 
 teardown_file() {
@@ -110,18 +105,14 @@ verify() { run --separate-stderr "$KT" verify svc/echo -n "$NS" --address "127.0
 @test "an early handshake still waiting when the answer is known does not hold the command up" {
 	# a listener that accepts and never answers: the handshake would wait for --timeout
 	local port pid start
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	python3 -c 'import socket,sys,time
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
 held=[]
 while True:
     held.append(s.accept()[0])' "$port" &
 	pid=$!
-	for _ in $(seq 50); do
-		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2).close()' "$port" \
-			2>/dev/null && break
-		sleep 0.05
-	done
+	wait_port "$port"
 	start=$SECONDS
 	run --separate-stderr "$KT" verify svc/nope -n "$NS" --address "127.0.0.1:$port" --host kong.example --timeout 20s
 	kill "$pid" 2>/dev/null || true
