@@ -154,31 +154,14 @@ ports=($(kp_free_ports 2))
 UP=${ports[0]} PX=${ports[1]}
 
 step "Create the certificate chain: root CA -> intermediate CA -> leaf for $HOST"
-if kt init-ca --help 2>/dev/null | grep -q -- '--out'; then
-	run kt init-ca --out "$work/certs" --host "$HOST"
-else
-	# init-ca not built yet: the guide's openssl commands
-	source "$top/test/nginx/mkcert.bash"
-	mkcert_init "$work/mk"
-	printf '%s$ openssl ...   (init-ca is not built: the guide'"'"'s openssl commands)%s\n' "$D" "$N"
-	mkcert root - ca ec && mkcert inter root ca ec && mkcert leaf inter leaf ec "DNS:$HOST"
-	mkdir -p "$work/certs"
-	cp "$work/mk/root.pem" "$work/certs/root.crt"; cp "$work/mk/leaf.key" "$work/certs/leaf.key"
-	cat "$work/mk/leaf.pem" "$work/mk/inter.pem" >"$work/certs/chain.crt"
-fi
+run kt init-ca --out "$work/certs" --host "$HOST"
 kp_upstream echo "$UP" "$work/certs/chain.crt" "$work/certs/leaf.key"
 printf '   upstream https://127.0.0.1:%s serves chain.crt (leaf, intermediate) and answers "Through HTTPS connection."\n' "$UP"
 
 step "Publish the Service and the CA Secret holding the root"
 quiet kubectl create service clusterip echo --tcp=443:443
 run kubectl annotate service echo konghq.com/protocol=https
-if kt ca-secret --help 2>/dev/null | grep -q -- '--cert' && kt ca-secret root-ca --cert "$work/certs/root.crt" --dry-run=client >/dev/null 2>&1; then
-	run kt ca-secret root-ca --cert "$work/certs/root.crt"
-else
-	quiet kubectl create secret generic root-ca --from-file=ca.crt="$work/certs/root.crt" \
-		--from-literal=id="$(python3 -c 'import uuid; print(uuid.uuid4())')"
-	run kubectl label secret root-ca konghq.com/ca-cert=true
-fi
+run kt ca-secret root-ca --cert "$work/certs/root.crt"
 kong_sync
 
 step "A request through the proxy: the upstream is not verified yet"
@@ -190,11 +173,7 @@ kong_sync
 predict_and_request 502
 
 step "Attach the CA Secret: Kong trusts the root"
-if kt attach --help 2>/dev/null | grep -q -- '--ca' && kt attach svc/echo --ca root-ca --dry-run=client >/dev/null 2>&1; then
-	run kt attach svc/echo --ca root-ca
-else
-	run kubectl annotate service echo konghq.com/ca-certificates-secrets=root-ca
-fi
+run kt attach svc/echo --ca root-ca
 kong_sync
 predict_and_request 200
 
