@@ -10,6 +10,7 @@
 #include "k8s/client.h"
 #include "k8s/exec.h"
 #include "k8s/internal.h"
+#include "k8s/strbuf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,11 +26,6 @@
 #define BACKOFF_CAP_MS 3200
 #define RETRY_AFTER_CAP_S 30
 #define PAGE_LIMIT 500
-
-struct buf {
-	char *data;
-	size_t len, cap;
-};
 
 struct k8s_client {
 	const struct k8s_config *cfg;
@@ -53,7 +49,7 @@ struct k8s_client {
 	cJSON *discovery;        /* path -> answer */
 
 	/* the attempt in flight */
-	struct buf body;
+	struct k8s_strbuf body;  /* the answer being received; at most 64 MiB */
 	long retry_after;        /* seconds, -1: none */
 };
 
@@ -64,25 +60,6 @@ static int k8s_request_accept(struct k8s_client *c, const char *method, const ch
 			      unsigned flags, cJSON **out_json, long *out_status, struct kt_err *err);
 
 /* ---- small helpers ---- */
-
-static int buf_add(struct buf *b, const char *p, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *nd;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (cap > (64u << 20) || !(nd = realloc(b->data, cap)))
-			return -1;
-		b->data = nd;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return 0;
-}
 
 static long now_ms(void)
 {
@@ -133,7 +110,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
 	struct k8s_client *c = ud;
 
-	return buf_add(&c->body, p, size * n) ? 0 : size * n;
+	k8s_strbuf_add(&c->body, p, size * n);
+	return c->body.oom ? 0 : size * n;
 }
 
 static void add_warning(struct k8s_client *c, const char *text, size_t len)
@@ -400,6 +378,7 @@ int k8s_client_new(const struct k8s_config *cfg, struct k8s_client **out, struct
 	}
 	c->cfg = cfg;
 	c->retry_after = -1;
+	c->body.max = (size_t)64 << 20;
 	set_user_agent(c);
 	if ((rc = setup_server_name(c, err)))
 		goto out;
@@ -525,7 +504,7 @@ void k8s_client_free(struct k8s_client *c)
 		free(c->warnings[i]);
 	free(c->warnings);
 	cJSON_Delete(c->discovery);
-	free(c->body.data);
+	free(c->body.s);
 	free(c);
 }
 
@@ -643,7 +622,7 @@ static int api_error(struct k8s_client *c, const char *method, const char *path,
 {
 	long code = c->status.http;
 	enum kt_status kc = code == 404 ? KT_E_NOTFOUND : code == 409 ? KT_E_CONFLICT : KT_E_API;
-	cJSON *st = c->body.len ? cJSON_ParseWithLength(c->body.data, c->body.len) : NULL;
+	cJSON *st = c->body.len ? cJSON_ParseWithLength(c->body.s, c->body.len) : NULL;
 
 	/* "404 page not found" parses as the number 404: only an object can be a Status. */
 	if (st && !cJSON_IsObject(st)) {
@@ -681,11 +660,11 @@ static int api_error(struct k8s_client *c, const char *method, const char *path,
 		char line[256] = "";
 		size_t n = 0;
 
-		if (c->body.data && !st) {
-			n = strcspn(c->body.data, "\r\n");
+		if (c->body.s && !st) {
+			n = strcspn(c->body.s, "\r\n");
 			if (n >= sizeof(line))
 				n = sizeof(line) - 1;
-			memcpy(line, c->body.data, n);
+			memcpy(line, c->body.s, n);
 			line[n] = '\0';
 		}
 		kt_err_set(err, kc, "the API server answered %ld %s to %s %s%s%s", code, reason_phrase(code),
@@ -742,8 +721,9 @@ static int k8s_request_accept(struct k8s_client *c, const char *method, const ch
 			goto out;
 		}
 		c->body.len = 0;
-		if (c->body.data)
-			c->body.data[0] = '\0';
+		c->body.oom = 0;
+		if (c->body.s)
+			c->body.s[0] = '\0';
 		c->retry_after = -1;
 		c->errbuf[0] = '\0';
 		curl_easy_setopt(c->curl, CURLOPT_URL, url);
@@ -830,7 +810,7 @@ static int k8s_request_accept(struct k8s_client *c, const char *method, const ch
 		cJSON *j = NULL;
 
 		if (c->body.len) {
-			j = cJSON_ParseWithLength(c->body.data, c->body.len);
+			j = cJSON_ParseWithLength(c->body.s, c->body.len);
 			if (!j) {
 				rc = kt_err_set(err, KT_E_API, "the API server's answer to %s %s is not JSON",
 						method, path);
@@ -849,11 +829,13 @@ out:
 /* path + "?"/"&" + the parameters given as NULL-terminated name, value pairs (values escaped). */
 static char *with_query(struct k8s_client *c, const char *path, ...)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct k8s_strbuf b = K8S_STRBUF_INIT;
 	char sep = strchr(path, '?') ? '&' : '?';
 	const char *name;
 	va_list ap;
-	int bad = buf_add(&b, path, strlen(path));
+	int bad = 0;
+
+	k8s_strbuf_str(&b, path);
 
 	va_start(ap, path);
 	while ((name = va_arg(ap, const char *))) {
@@ -863,17 +845,22 @@ static char *with_query(struct k8s_client *c, const char *path, ...)
 		if (!value)
 			continue;
 		esc = curl_easy_escape(c->curl, value, 0);
-		bad |= !esc || buf_add(&b, &sep, 1) || buf_add(&b, name, strlen(name)) ||
-		       buf_add(&b, "=", 1) || buf_add(&b, esc, strlen(esc));
+		bad |= !esc;
+		if (esc) {
+			k8s_strbuf_add(&b, &sep, 1);
+			k8s_strbuf_str(&b, name);
+			k8s_strbuf_add(&b, "=", 1);
+			k8s_strbuf_str(&b, esc);
+		}
 		curl_free(esc);
 		sep = '&';
 	}
 	va_end(ap);
 	if (bad) {
-		free(b.data);
+		free(k8s_strbuf_detach(&b, NULL));
 		return NULL;
 	}
-	return b.data;
+	return k8s_strbuf_detach(&b, NULL);
 }
 
 /* A write: obj printed once, sent with ?dryRun=All when asked. */

@@ -13,6 +13,10 @@ void k8s_strbuf_add(struct k8s_strbuf *b, const char *s, size_t n)
 
 	if (b->oom)
 		return;
+	if (b->max && b->len + n > b->max) {
+		b->oom = 1;
+		return;
+	}
 	if (b->len + n + 1 > b->cap) {
 		cap = b->cap ? b->cap : 256;
 		while (cap < b->len + n + 1)

@@ -10,10 +10,11 @@
 struct k8s_strbuf {
 	char *s;
 	size_t len, cap;
-	int oom;
+	int oom;       /* an allocation failed, or the string would outgrow max */
+	size_t max;    /* 0: no limit */
 };
 
-#define K8S_STRBUF_INIT { NULL, 0, 0, 0 }
+#define K8S_STRBUF_INIT { NULL, 0, 0, 0, 0 }
 
 void k8s_strbuf_add(struct k8s_strbuf *b, const char *s, size_t n);
 void k8s_strbuf_str(struct k8s_strbuf *b, const char *s);
