@@ -1,6 +1,6 @@
 /*
- * cmd/certout.h: what init-ca and issue share: cleaning up temporary files when
- * interrupted, and printing the summary line of a written certificate.
+ * cmd/certout.h: what init-ca and issue share: the intermediates limit, cleaning up
+ * temporary files when interrupted, and printing the summary line of a written certificate.
  */
 #ifndef KT_CMD_CERTOUT_H
 #define KT_CMD_CERTOUT_H
@@ -10,6 +10,9 @@
 #include <openssl/x509.h>
 
 #include "pki/files.h"
+
+/* init-ca makes at most this many intermediates (inter1..inter8); issue looks for as many. */
+#define KT_MAX_INTERMEDIATES 8
 
 /*
  * Make set the one a SIGINT/SIGTERM/SIGHUP removes the temporary files of before the

@@ -17,8 +17,6 @@
 
 #include "pki/pki.h"
 
-#define MAX_INTERMEDIATES 8
-
 enum {
 	OPT_OUT = KT_OPT_FIRST,
 	OPT_INTERMEDIATES,
@@ -122,7 +120,7 @@ static int parse_args(int argc, char **argv, struct init_ca_args *a)
 			a->out = arg;
 			break;
 		case OPT_INTERMEDIATES:
-			if (kt_opt_int(cmd, "intermediates", arg, 0, MAX_INTERMEDIATES, &a->intermediates))
+			if (kt_opt_int(cmd, "intermediates", arg, 0, KT_MAX_INTERMEDIATES, &a->intermediates))
 				return KT_EXIT_USAGE;
 			break;
 		case OPT_KEY_TYPE:
@@ -206,10 +204,10 @@ static int cmd_init_ca(int argc, char **argv)
 	};
 	struct kt_err err = KT_ERR_INIT;
 	struct pki_fileset *set = NULL;
-	EVP_PKEY *keys[MAX_INTERMEDIATES + 2] = { NULL };
-	X509 *certs[MAX_INTERMEDIATES + 2] = { NULL };  /* [0] root, [1..N] intermediates, [N+1] leaf */
-	X509 *chain[MAX_INTERMEDIATES + 1];
-	int key_idx[MAX_INTERMEDIATES + 2], crt_idx[MAX_INTERMEDIATES + 2], chain_idx = -1;
+	EVP_PKEY *keys[KT_MAX_INTERMEDIATES + 2] = { NULL };
+	X509 *certs[KT_MAX_INTERMEDIATES + 2] = { NULL };  /* [0] root, [1..N] intermediates, [N+1] leaf */
+	X509 *chain[KT_MAX_INTERMEDIATES + 1];
+	int key_idx[KT_MAX_INTERMEDIATES + 2], crt_idx[KT_MAX_INTERMEDIATES + 2], chain_idx = -1;
 	size_t nkeys, i;
 	long level, ncas;
 	int rc = KT_EXIT_OK, st;
@@ -344,7 +342,7 @@ fail:
 out:
 	kt_guard_fileset(NULL);
 	pki_fileset_free(set);
-	for (i = 0; i < MAX_INTERMEDIATES + 2; i++) {
+	for (i = 0; i < KT_MAX_INTERMEDIATES + 2; i++) {
 		X509_free(certs[i]);
 		EVP_PKEY_free(keys[i]);
 	}

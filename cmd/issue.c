@@ -17,8 +17,6 @@
 
 #include "pki/pki.h"
 
-#define MAX_INTERMEDIATES 8
-
 enum {
 	OPT_CA_DIR = KT_OPT_FIRST,
 	OPT_HOST,
@@ -200,9 +198,9 @@ static int cmd_issue(int argc, char **argv)
 	struct issue_args a = { .name = "leaf", .days = 365, .key_type = PKI_KEY_EC_P256 };
 	struct kt_err err = KT_ERR_INIT;
 	struct pki_fileset *set = NULL;
-	X509 *cas[MAX_INTERMEDIATES + 1] = { NULL };  /* [0] the signing CA, then up towards the root */
-	char bases[MAX_INTERMEDIATES + 1][16];
-	X509 *chain[MAX_INTERMEDIATES + 2];
+	X509 *cas[KT_MAX_INTERMEDIATES + 1] = { NULL };  /* [0] the signing CA, then up towards the root */
+	char bases[KT_MAX_INTERMEDIATES + 1][16];
+	X509 *chain[KT_MAX_INTERMEDIATES + 2];
 	X509 *leaf = NULL;
 	EVP_PKEY *ca_key = NULL, *key = NULL;
 	int ncas = 0, nchain = 0, include_signer, k, key_idx, crt_idx, chain_idx;
@@ -221,7 +219,7 @@ static int cmd_issue(int argc, char **argv)
 	rc = KT_EXIT_OK;
 
 	/* The signing CA: the highest interN, else inter, else root. */
-	for (k = MAX_INTERMEDIATES; k >= 1; k--) {
+	for (k = KT_MAX_INTERMEDIATES; k >= 1; k--) {
 		snprintf(name, sizeof(name), "inter%d.crt", k);
 		if (file_exists(a.ca_dir, name))
 			break;
@@ -326,7 +324,7 @@ out:
 	X509_free(leaf);
 	EVP_PKEY_free(key);
 	EVP_PKEY_free(ca_key);
-	for (k = 0; k <= MAX_INTERMEDIATES; k++)
+	for (k = 0; k <= KT_MAX_INTERMEDIATES; k++)
 		X509_free(cas[k]);
 	free(a.hosts);
 	return rc;
