@@ -511,31 +511,26 @@ MSG_CONFIG_KEY = ("a valid config key must consist of alphanumeric characters, '
                   "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '" + CONFIG_KEY + "')")
 
 
-def check_dns_subdomain(v):
+def _check(v, max_len, regex, msg, what=""):
+    """apimachinery's pattern: a length error, then a format error, each when it applies."""
     errs = []
-    if len(v) > 253:
-        errs.append("must be no more than 253 characters")
-    if not re.fullmatch(DNS1123_SUB, v):
-        errs.append(MSG_SUB)
+    if len(v) > max_len:
+        errs.append("%smust be no more than %d characters" % (what, max_len))
+    if not re.fullmatch(regex, v):
+        errs.append(msg)
     return errs
+
+
+def check_dns_subdomain(v):
+    return _check(v, 253, DNS1123_SUB, MSG_SUB)
 
 
 def check_dns_label(v):
-    errs = []
-    if len(v) > 63:
-        errs.append("must be no more than 63 characters")
-    if not re.fullmatch(DNS1123_LABEL, v):
-        errs.append(MSG_LABEL)
-    return errs
+    return _check(v, 63, DNS1123_LABEL, MSG_LABEL)
 
 
 def check_dns1035(v):
-    errs = []
-    if len(v) > 63:
-        errs.append("must be no more than 63 characters")
-    if not re.fullmatch(DNS1035_LABEL, v):
-        errs.append(MSG_1035)
-    return errs
+    return _check(v, 63, DNS1035_LABEL, MSG_1035)
 
 
 def check_qualified_name(v):
@@ -557,29 +552,15 @@ def check_qualified_name(v):
 def _check_qname_part(name):
     if not name:
         return ["name part must be non-empty"]
-    errs = []
-    if len(name) > 63:
-        errs.append("name part must be no more than 63 characters")
-    if not re.fullmatch(QNAME, name):
-        errs.append(MSG_QNAME_PART)
-    return errs
+    return _check(name, 63, QNAME, MSG_QNAME_PART, "name part ")
 
 
 def check_label_value(v):
-    errs = []
-    if len(v) > 63:
-        errs.append("must be no more than 63 characters")
-    if not re.fullmatch(LABEL_VALUE, v):
-        errs.append(MSG_LABEL_VALUE)
-    return errs
+    return _check(v, 63, LABEL_VALUE, MSG_LABEL_VALUE)
 
 
 def check_config_key(v):
-    errs = []
-    if len(v) > 253:
-        errs.append("must be no more than 253 characters")
-    if not re.fullmatch(CONFIG_KEY, v):
-        errs.append(MSG_CONFIG_KEY)
+    errs = _check(v, 253, CONFIG_KEY, MSG_CONFIG_KEY)
     if v in (".", ".."):
         errs.append("must not be '.' or '..'")
     elif v.startswith(".."):
